@@ -1,0 +1,1 @@
+"""fncall_data: tools, tool-call extraction and validation, records."""

@@ -1,0 +1,127 @@
+"""Check tool calls against the tools they name.
+
+:class:`Toolbox` compiles each tool's schema once and then checks calls fast; the module functions
+:func:`validate_call` and :func:`validate_calls` do the same for one-off use (compiled schemas are
+cached per tool object). A tool's top-level arguments are closed: an argument the tool does not
+declare is ``unexpected_argument`` unless its schema sets ``additionalProperties``. Every problem is reported at once, each with a stable code and the JSON path
+of the bad value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fncall_data.errors import FncallError
+from fncall_data.issues import Issue
+from fncall_data.schema_check import CompiledSchema, compile_schema
+from fncall_data.types import Tool, ToolCall
+
+__all__ = ["Toolbox", "validate_call", "validate_calls"]
+
+# Compiled schemas keyed by the id of the Tool; the entry keeps the Tool alive so the id stays its own.
+_CACHE: OrderedDict[int, tuple[Tool, CompiledSchema]] = OrderedDict()
+_CACHE_SIZE = 4096
+
+
+def _compiled(tool: Tool) -> CompiledSchema:
+    key = id(tool)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0] is tool:
+        _CACHE.move_to_end(key)
+        return entry[1]
+    compiled = compile_schema(_closed(tool.parameters))
+    _CACHE[key] = (tool, compiled)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return compiled
+
+
+class Toolbox:
+    """A set of tools, compiled once, against which calls are checked.
+
+    Example:
+        >>> box = Toolbox([Tool(name="add", parameters={"type": "object",
+        ...     "properties": {"a": {"type": "integer"}}, "required": ["a"]})])
+        >>> [i.code for i in box.validate_call(ToolCall(name="add", arguments={"a": "x"}))]
+        ['wrong_type']
+    """
+
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self.tools: dict[str, Tool] = {}
+        for tool in tools:
+            if tool.name in self.tools:
+                raise FncallError(f"two tools are named {tool.name!r}; tool names must be unique")
+            self.tools[tool.name] = tool
+        self._schemas = {name: _compiled(tool) for name, tool in self.tools.items()}
+
+    def is_valid(self, call: ToolCall | Mapping[str, Any]) -> bool:
+        """True when the call names a known tool and its arguments match the schema (fast path)."""
+        name, arguments = _parts(call)
+        schema = self._schemas.get(name) if isinstance(name, str) else None
+        return schema is not None and isinstance(arguments, dict) and schema.is_valid(arguments)
+
+    def validate_call(self, call: ToolCall | Mapping[str, Any], index: int | None = None) -> list[Issue]:
+        """Every problem with one call; empty when it is valid."""
+        name, arguments = _parts(call)
+        schema = self._schemas.get(name) if isinstance(name, str) else None
+        if schema is not None and isinstance(arguments, dict) and schema.is_valid(arguments):
+            return []  # the fast path: valid calls stop here
+        root = "$" if index is None else f"$[{index}]"
+        if not isinstance(name, str) or not name:
+            return [Issue("not_a_call", "the call has no tool name", f"{root}.name", index)]
+        if schema is None:
+            return [Issue("unknown_tool", self._unknown(name), f"{root}.name", index)]
+        if not isinstance(arguments, dict):
+            got = type(arguments).__name__
+            return [Issue("bad_arguments", f"arguments must be a JSON object, got {got}", f"{root}.arguments", index)]
+        issues = schema.errors(arguments, f"{root}.arguments", known_invalid=True)
+        return issues if index is None else [i._replace(call_index=index) for i in issues]
+
+    def validate_calls(self, calls: Sequence[ToolCall | Mapping[str, Any]]) -> list[Issue]:
+        """Every problem with every call, each issue carrying its call's index."""
+        issues: list[Issue] = []
+        for i, call in enumerate(calls):
+            issues.extend(self.validate_call(call, i))
+        return issues
+
+    def _unknown(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self.tools), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(self.tools)) or "none"
+        return f"unknown tool {name!r} (known: {known}){hint}"
+
+
+def validate_call(call: ToolCall | Mapping[str, Any], tools: Iterable[Tool]) -> list[Issue]:
+    """Every problem with one call against ``tools``.
+
+    Example:
+        >>> t = Tool(name="f", parameters={"type": "object", "properties": {}, "additionalProperties": False})
+        >>> [i.code for i in validate_call({"name": "f", "arguments": {"x": 1}}, [t])]
+        ['unexpected_argument']
+    """
+    return Toolbox(tools).validate_call(call)
+
+
+def validate_calls(calls: Sequence[ToolCall | Mapping[str, Any]], tools: Iterable[Tool]) -> list[Issue]:
+    """Every problem with several calls (e.g. parallel ones) against ``tools``."""
+    return Toolbox(tools).validate_calls(calls)
+
+
+def _closed(parameters: dict[str, Any]) -> dict[str, Any]:
+    # An argument the tool does not declare is a hallucination, even though plain JSON Schema allows
+    # unknown keys by default. A tool that really takes extra keys says so with additionalProperties
+    # (or patternProperties / unevaluatedProperties), and then its schema is used as written.
+    if any(k in parameters for k in ("additionalProperties", "patternProperties", "unevaluatedProperties")):
+        return parameters
+    return {**parameters, "additionalProperties": False}
+
+
+def _parts(call: ToolCall | Mapping[str, Any]) -> tuple[Any, Any]:
+    if isinstance(call, dict):  # checked first: a dict check is cheaper than a model-class check
+        return call.get("name"), call.get("arguments", {})
+    if isinstance(call, ToolCall):
+        return call.name, call.arguments
+    return call.get("name"), call.get("arguments", {})
