@@ -1,1 +1,104 @@
-"""fncall_data: tools, tool-call extraction and validation, records."""
+"""fncall_data: tools, tool-call extraction and validation, and function-calling records.
+
+Everything here is importable from the package itself; each name loads its module on first use,
+so ``import fncall_data`` (and ``fncall --help``) stays quick, and it never imports torch,
+transformers, trl, peft, datasets or pandas.
+
+Example:
+    >>> from fncall_data import check_output
+    >>> check_output('<tool_call>{"name": "f", "arguments": {}}</tool_call>').extraction.calls[0].name
+    'f'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "CATEGORIES",
+    "Answer",
+    "Extraction",
+    "FncallError",
+    "InputError",
+    "Issue",
+    "Message",
+    "OutputCheck",
+    "Record",
+    "Repair",
+    "Tool",
+    "ToolCall",
+    "Toolbox",
+    "check_file",
+    "check_output",
+    "check_record",
+    "extract",
+    "load_tools",
+    "parse_record",
+    "to_tool",
+    "tool",
+    "tool_from_function",
+    "tool_from_model",
+    "tool_from_openai",
+    "validate_call",
+    "validate_calls",
+]
+
+_HOMES = {
+    "CATEGORIES": "types",
+    "Answer": "types",
+    "Message": "types",
+    "Record": "types",
+    "Tool": "types",
+    "ToolCall": "types",
+    "parse_record": "types",
+    "Extraction": "extract",
+    "extract": "extract",
+    "FncallError": "errors",
+    "InputError": "errors",
+    "Issue": "issues",
+    "Repair": "issues",
+    "OutputCheck": "check",
+    "check_output": "check",
+    "Toolbox": "validate",
+    "validate_call": "validate",
+    "validate_calls": "validate",
+    "check_file": "records",
+    "check_record": "records",
+    "load_tools": "tools",
+    "to_tool": "tools",
+    "tool": "tools",
+    "tool_from_function": "tools",
+    "tool_from_model": "tools",
+    "tool_from_openai": "tools",
+}
+
+if TYPE_CHECKING:
+    from fncall_data.check import OutputCheck, check_output
+    from fncall_data.errors import FncallError, InputError
+    from fncall_data.extract import Extraction, extract
+    from fncall_data.issues import Issue, Repair
+    from fncall_data.records import check_file, check_record
+    from fncall_data.tools import (
+        load_tools,
+        to_tool,
+        tool,
+        tool_from_function,
+        tool_from_model,
+        tool_from_openai,
+    )
+    from fncall_data.types import CATEGORIES, Answer, Message, Record, Tool, ToolCall, parse_record
+    from fncall_data.validate import Toolbox, validate_call, validate_calls
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'fncall_data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"fncall_data.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -39,18 +39,46 @@ _SEQUENCES = (list, tuple)
 #: Keywords checked here; any other assertion keyword sends its subschema to jsonschema.
 HANDLED_KEYWORDS = frozenset(
     {
-        "type", "enum", "const",
-        "properties", "required", "additionalProperties", "minProperties", "maxProperties",
-        "items", "prefixItems", "minItems", "maxItems",
-        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-        "minLength", "maxLength", "pattern", "format",
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "minProperties",
+        "maxProperties",
+        "items",
+        "prefixItems",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
     }
-)  # fmt: skip
+)
 # Keywords that never change a verdict.
 _ANNOTATIONS = frozenset(
-    {"title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly", "$comment",
-     "$schema", "contentMediaType", "contentEncoding", "contentSchema"}
-)  # fmt: skip
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "$schema",
+        "contentMediaType",
+        "contentEncoding",
+        "contentSchema",
+    }
+)
 _REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
 
 # Messages and codes per keyword, shared by our own checks and by errors that jsonschema reports.
@@ -83,7 +111,7 @@ class CompiledSchema:
     """A schema compiled for repeated checks.
 
     Example:
-        >>> s = compile_schema({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]})
+        >>> s = compile_schema({"properties": {"n": {"type": "integer"}}, "required": ["n"]})
         >>> s.is_valid({"n": 3}), [i.code for i in s.errors({})]
         (True, ['missing_required'])
     """
@@ -160,8 +188,9 @@ _TYPE_TESTS: dict[str, Check] = {
     "null": lambda x: x is None,
     "number": _is_number,
     # Draft 2020-12 counts 2.0 as an integer.
-    "integer": lambda x: (isinstance(x, int) and not isinstance(x, bool))
-    or (isinstance(x, float) and x.is_integer()),
+    "integer": lambda x: (
+        (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, float) and x.is_integer())
+    ),
 }
 
 
@@ -256,10 +285,7 @@ def _all_of(parts: list[tuple[Check, Collect]]) -> tuple[Check, Collect]:
     else:
 
         def check(x: Any) -> bool:
-            for c in checks:
-                if not c(x):
-                    return False
-            return True
+            return all(c(x) for c in checks)
 
     def collect(x: Any, path: str, out: list[Issue]) -> None:
         for c in collects:
@@ -310,19 +336,27 @@ def _const_part(value: Any) -> tuple[Check, Collect]:
 def _number_parts(schema: Mapping[str, Any]) -> Iterable[tuple[Check, Collect]]:
     if "minimum" in schema:
         lo = schema["minimum"]
-        yield _part(lambda x: not _is_number(x) or not x < lo, CODES["minimum"], lambda x: f"{x!r} is below {lo}")
+        yield _part(
+            lambda x: not _is_number(x) or not x < lo, CODES["minimum"], lambda x: f"{x!r} is below {lo}"
+        )
     if "exclusiveMinimum" in schema:
         xlo = schema["exclusiveMinimum"]
         yield _part(
-            lambda x: not _is_number(x) or not x <= xlo, CODES["exclusiveMinimum"], lambda x: f"{x!r} is not above {xlo}"
+            lambda x: not _is_number(x) or not x <= xlo,
+            CODES["exclusiveMinimum"],
+            lambda x: f"{x!r} is not above {xlo}",
         )
     if "maximum" in schema:
         hi = schema["maximum"]
-        yield _part(lambda x: not _is_number(x) or not x > hi, CODES["maximum"], lambda x: f"{x!r} is above {hi}")
+        yield _part(
+            lambda x: not _is_number(x) or not x > hi, CODES["maximum"], lambda x: f"{x!r} is above {hi}"
+        )
     if "exclusiveMaximum" in schema:
         xhi = schema["exclusiveMaximum"]
         yield _part(
-            lambda x: not _is_number(x) or not x >= xhi, CODES["exclusiveMaximum"], lambda x: f"{x!r} is not below {xhi}"
+            lambda x: not _is_number(x) or not x >= xhi,
+            CODES["exclusiveMaximum"],
+            lambda x: f"{x!r} is not below {xhi}",
         )
     if "multipleOf" in schema:
         step = schema["multipleOf"]
@@ -383,9 +417,7 @@ def _string_parts(schema: Mapping[str, Any]) -> Iterable[tuple[Check, Collect]]:
         )
     fmt = schema.get("format")
     if isinstance(fmt, str) and fmt in _FORMATS.checkers:
-        yield _part(
-            _format_test(fmt), CODES["format"], lambda x: f"{_short(x)} is not a valid {fmt}"
-        )
+        yield _part(_format_test(fmt), CODES["format"], lambda x: f"{_short(x)} is not a valid {fmt}")
 
 
 def _array_part(schema: Mapping[str, Any]) -> tuple[Check, Collect]:
@@ -425,7 +457,9 @@ def _array_part(schema: Mapping[str, Any]) -> tuple[Check, Collect]:
             for i in range(n_prefix, len(x)):
                 if not rest[0](x[i]):
                     if schema["items"] is False:
-                        out.append(Issue(CODES["items"], f"no item is allowed past index {n_prefix - 1}", path))
+                        out.append(
+                            Issue(CODES["items"], f"no item is allowed past index {n_prefix - 1}", path)
+                        )
                         return
                     rest[1](x[i], _child(path, i), out)
 
@@ -472,7 +506,9 @@ def _object_part(schema: Mapping[str, Any]) -> tuple[Check, Collect]:
             return
         for name in required:
             if name not in x:
-                out.append(Issue(CODES["required"], f"required argument {name!r} is missing", _child(path, name)))
+                out.append(
+                    Issue(CODES["required"], f"required argument {name!r} is missing", _child(path, name))
+                )
         if lo is not None and len(x) < lo:
             out.append(Issue(CODES["minProperties"], f"{len(x)} keys, fewer than the {lo} required", path))
         if hi is not None and len(x) > hi:
@@ -486,7 +522,9 @@ def _object_part(schema: Mapping[str, Any]) -> tuple[Check, Collect]:
             elif extra is not None and not extra[0](value):
                 if extra_schema is False:
                     known = ", ".join(props) or "none"
-                    out.append(Issue(CODES["additionalProperties"], f"unexpected {key!r} (known: {known})", where))
+                    out.append(
+                        Issue(CODES["additionalProperties"], f"unexpected {key!r} (known: {known})", where)
+                    )
                 else:
                     extra[1](value, where, out)
 

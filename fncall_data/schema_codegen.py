@@ -114,7 +114,10 @@ def _node(
     if "enum" in schema:
         values = schema["enum"]
         if all(isinstance(v, str) for v in values):
-            w.emit(ind, f"if not (isinstance({var}, str) and {var} in {w.const(frozenset(values))}): return False")
+            w.emit(
+                ind,
+                f"if not (isinstance({var}, str) and {var} in {w.const(frozenset(values))}): return False",
+            )
         else:
             w.emit(ind, f"if not any(json_equal({var}, e) for e in {w.const(list(values))}): return False")
     if "const" in schema:
@@ -147,8 +150,16 @@ def _guarded(w: _Writer, ind: int, typed: bool, guard: str) -> int:
 
 def _numbers(w: _Writer, schema: Mapping[str, Any], var: str, ind: int, typed: bool) -> None:
     # Each bound fails only by its own comparison, exactly as jsonschema compares.
-    tests = [(k, op) for k, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="),
-                                   ("exclusiveMaximum", ">=")) if k in schema]  # fmt: skip
+    tests = [
+        (k, op)
+        for k, op in (
+            ("minimum", "<"),
+            ("maximum", ">"),
+            ("exclusiveMinimum", "<="),
+            ("exclusiveMaximum", ">="),
+        )
+        if k in schema
+    ]
     if not tests and "multipleOf" not in schema:
         return
     body = _guarded(w, ind, typed, f"isinstance({var}, NUMBERS) and not isinstance({var}, bool)")

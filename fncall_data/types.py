@@ -12,7 +12,15 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from fncall_data.errors import InputError
 
@@ -51,7 +59,7 @@ class Tool(BaseModel):
     """A tool the model may call: a name, a description and a JSON Schema for its arguments.
 
     Example:
-        >>> Tool(name="get_weather", parameters={"type": "object", "properties": {"city": {"type": "string"}}}).name
+        >>> Tool(name="get_weather", parameters={"type": "object", "properties": {}}).name
         'get_weather'
     """
 
@@ -62,6 +70,7 @@ class Tool(BaseModel):
     parameters: dict[str, Any] = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
         description='A JSON Schema (Draft 2020-12) with "type": "object" for the arguments.',
+        json_schema_extra={"required": ["type"], "properties": {"type": {"const": "object"}}},
     )
 
     @field_validator("parameters")
@@ -92,10 +101,49 @@ class ToolCall(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict, description="The arguments, a JSON object.")
 
 
+# The role rules of Message._fields_fit_role, written as JSON Schema for the published contract.
+_STRING: JsonValue = {"type": "string"}
+_ROLE_RULES: list[JsonValue] = [
+    {
+        "if": {"properties": {"role": {"enum": ["system", "user"]}}},
+        "then": {
+            "required": ["content"],
+            "properties": {
+                "content": _STRING,
+                "tool_calls": {"maxItems": 0},
+                "tool_call_id": {"type": "null"},
+                "reasoning": {"type": "null"},
+            },
+        },
+    },
+    {
+        "if": {"properties": {"role": {"const": "assistant"}}},
+        "then": {
+            "properties": {"tool_call_id": {"type": "null"}},
+            "anyOf": [
+                {"required": ["content"], "properties": {"content": _STRING}},
+                {"required": ["tool_calls"], "properties": {"tool_calls": {"type": "array", "minItems": 1}}},
+            ],
+        },
+    },
+    {
+        "if": {"properties": {"role": {"const": "tool"}}},
+        "then": {
+            "required": ["content"],
+            "properties": {"content": _STRING, "tool_calls": {"maxItems": 0}},
+            "anyOf": [
+                {"required": ["tool_call_id"], "properties": {"tool_call_id": _STRING}},
+                {"required": ["name"], "properties": {"name": _STRING}},
+            ],
+        },
+    },
+]
+
+
 class Message(BaseModel):
     """One turn of a conversation."""
 
-    model_config = _FROZEN
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"allOf": _ROLE_RULES})
 
     role: Role = Field(description="system, user, assistant or tool.")
     content: str | None = Field(default=None, description="The text of the turn.")

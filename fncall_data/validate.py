@@ -3,8 +3,8 @@
 :class:`Toolbox` compiles each tool's schema once and then checks calls fast; the module functions
 :func:`validate_call` and :func:`validate_calls` do the same for one-off use (compiled schemas are
 cached per tool object). A tool's top-level arguments are closed: an argument the tool does not
-declare is ``unexpected_argument`` unless its schema sets ``additionalProperties``. Every problem is reported at once, each with a stable code and the JSON path
-of the bad value.
+declare is ``unexpected_argument`` unless its schema sets ``additionalProperties``. Every problem
+is reported at once, each with a stable code and the JSON path of the bad value.
 """
 
 from __future__ import annotations
@@ -63,20 +63,34 @@ class Toolbox:
         schema = self._schemas.get(name) if isinstance(name, str) else None
         return schema is not None and isinstance(arguments, dict) and schema.is_valid(arguments)
 
-    def validate_call(self, call: ToolCall | Mapping[str, Any], index: int | None = None) -> list[Issue]:
-        """Every problem with one call; empty when it is valid."""
+    def validate_call(
+        self, call: ToolCall | Mapping[str, Any], index: int | None = None, *, root: str | None = None
+    ) -> list[Issue]:
+        """Every problem with one call; empty when it is valid.
+
+        Args:
+            call: a ToolCall or a ``{"name", "arguments"}`` mapping.
+            index: the call's place among parallel calls; goes into each issue and its path.
+            root: the JSON path of the call itself, when it sits inside something larger
+                (``$.messages[2].tool_calls[0]``); defaults to ``$`` or ``$[index]``.
+        """
         name, arguments = _parts(call)
         schema = self._schemas.get(name) if isinstance(name, str) else None
         if schema is not None and isinstance(arguments, dict) and schema.is_valid(arguments):
             return []  # the fast path: valid calls stop here
-        root = "$" if index is None else f"$[{index}]"
+        if root is None:
+            root = "$" if index is None else f"$[{index}]"
         if not isinstance(name, str) or not name:
             return [Issue("not_a_call", "the call has no tool name", f"{root}.name", index)]
         if schema is None:
             return [Issue("unknown_tool", self._unknown(name), f"{root}.name", index)]
         if not isinstance(arguments, dict):
             got = type(arguments).__name__
-            return [Issue("bad_arguments", f"arguments must be a JSON object, got {got}", f"{root}.arguments", index)]
+            return [
+                Issue(
+                    "bad_arguments", f"arguments must be a JSON object, got {got}", f"{root}.arguments", index
+                )
+            ]
         issues = schema.errors(arguments, f"{root}.arguments", known_invalid=True)
         return issues if index is None else [i._replace(call_index=index) for i in issues]
 

@@ -12,15 +12,35 @@ from jsonschema import Draft202012Validator
 from fncall_data.schema_check import compile_schema
 
 KEYS = ["a", "b", "c", "d e"]
-STRINGS = ["", "a", "ab", "abc", "b", "2024-01-31", "2024-02-30", "x@y.org", "nobody", "12:30:00Z",
-           "2024-01-31T12:30:00Z", "10.0.0.1", "::1", "zz9", "123e4567-e89b-12d3-a456-426614174000"]  # fmt: skip
+STRINGS = [
+    "",
+    "a",
+    "ab",
+    "abc",
+    "b",
+    "2024-01-31",
+    "2024-02-30",
+    "x@y.org",
+    "nobody",
+    "12:30:00Z",
+    "2024-01-31T12:30:00Z",
+    "10.0.0.1",
+    "::1",
+    "zz9",
+    "123e4567-e89b-12d3-a456-426614174000",
+]
 NUMBERS = [0, 1, 2, 3, -1, 5, 10, 2.0, 2.5, 0.5, 0.1, 0.3, -2.5, 7.5, 1e9]
 TYPES = ["string", "integer", "number", "boolean", "null", "array", "object"]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.sampled_from(NUMBERS), st.integers(-20, 20),
-    st.floats(-50, 50, allow_nan=False), st.sampled_from(STRINGS), st.text(max_size=4),
-)  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.sampled_from(NUMBERS),
+    st.integers(-20, 20),
+    st.floats(-50, 50, allow_nan=False),
+    st.sampled_from(STRINGS),
+    st.text(max_size=4),
+)
 json_values = st.recursive(
     scalars,
     lambda inner: st.one_of(
@@ -34,7 +54,9 @@ def _leaf_keywords(draw: st.DrawFn) -> dict[str, Any]:
     schema: dict[str, Any] = {}
     kind = draw(st.sampled_from(["number", "string", "enum", "const", "none", "type_only"]))
     if kind == "number":
-        for kw in draw(st.sets(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))):
+        for kw in draw(
+            st.sets(st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))
+        ):
             schema[kw] = draw(st.sampled_from(NUMBERS))
         if draw(st.booleans()):
             schema["multipleOf"] = draw(st.sampled_from([2, 3, 0.5, 0.1, 2.5, 1]))
@@ -112,7 +134,9 @@ def _values_for(draw: st.DrawFn, schema: Any) -> Any:
     if "enum" in schema and draw(st.booleans()):
         return draw(st.sampled_from(schema["enum"]))
     if "properties" in schema:
-        return {k: _values_for(draw, sub) for k, sub in schema["properties"].items() if draw(st.integers(0, 4))}
+        return {
+            k: _values_for(draw, sub) for k, sub in schema["properties"].items() if draw(st.integers(0, 4))
+        }
     if "items" in schema or "prefixItems" in schema:
         return [_values_for(draw, schema.get("items", True)) for _ in range(draw(st.integers(0, 3)))]
     return draw(json_values)

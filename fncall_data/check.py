@@ -1,0 +1,66 @@
+"""One call for the whole job: read the tool calls out of model output and check them.
+
+This is what ``fncall validate`` runs on each output, and what the evaluator runs on each prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fncall_data.extract import Extraction, extract
+from fncall_data.issues import Issue
+from fncall_data.types import Tool
+from fncall_data.validate import Toolbox
+
+__all__ = ["OutputCheck", "check_output"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputCheck:
+    """What one model output holds and what is wrong with it.
+
+    Attributes:
+        extraction: the calls as read, with every repair that reading needed.
+        issues: extraction errors first, then each call's problems against the tools.
+    """
+
+    extraction: Extraction
+    issues: tuple[Issue, ...]
+
+    @property
+    def valid(self) -> bool:
+        """Readable (in strict mode: without repairs) and every call matches its tool."""
+        return not self.issues
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.extraction.to_dict(),
+            "valid": self.valid,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+def check_output(
+    output: str | Mapping[str, Any] | Sequence[Any],
+    tools: Toolbox | Iterable[Tool] | None = None,
+    *,
+    strict: bool = False,
+) -> OutputCheck:
+    """Extract the calls from ``output`` and validate each one against ``tools``.
+
+    Without tools, only extraction is checked. Never raises on any output.
+
+    Example:
+        >>> t = Tool(name="f", parameters={"type": "object", "properties": {"n": {"type": "integer"}}})
+        >>> r = check_output("<tool_call>{'name': 'f', 'arguments': {'n': 'x'}}</tool_call>", [t])
+        >>> [x.code for x in r.extraction.repairs], [i.code for i in r.issues]
+        (['python_literal'], ['wrong_type'])
+    """
+    extraction = extract(output, strict=strict)
+    issues = list(extraction.errors)
+    if tools is not None:
+        box = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        issues.extend(box.validate_calls(extraction.calls))
+    return OutputCheck(extraction, tuple(issues))

@@ -1,0 +1,65 @@
+"""``fncall data ...``: commands over record files."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+__all__ = ["data"]
+
+
+@click.group()
+def data() -> None:
+    """Commands over function-calling record files (JSONL)."""
+
+
+@data.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--rejects", type=click.Path(dir_okay=False), help="Write every bad line here (JSONL, with reasons)."
+)
+@click.option("--max-errors", default=20, show_default=True, help="How many bad lines to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary and every bad line as JSON.")
+def validate_records(path: str, rejects: str | None, max_errors: int, as_json: bool) -> None:
+    """Check every record of a JSONL file: structure, role order, call ids, each call against its tools.
+
+    Keeps going past bad lines and reports each with its line number. Exit status 1 when any record
+    is invalid.
+    """
+    from fncall_data.records import check_file
+
+    report = check_file(path, rejects=rejects)
+    if as_json:
+        summary = {
+            "path": report.path,
+            "records": report.records,
+            "valid": report.valid,
+            "invalid": report.invalid,
+            "errors_by_code": dict(report.codes.most_common()),
+            "categories": dict(report.categories),
+            "problems": [p.to_dict() for p in report.problems],
+        }
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        sys.exit(0 if report.ok else 1)
+    click.echo(f"{report.path}: {report.records} records, {report.valid} valid, {report.invalid} invalid")
+    if report.categories:
+        click.echo(
+            "valid by category: " + ", ".join(f"{k} {v}" for k, v in sorted(report.categories.items()))
+        )
+    if report.codes:
+        click.echo("errors by code: " + ", ".join(f"{k} {v}" for k, v in report.codes.most_common()))
+    for problem in report.problems[:max_errors]:
+        ident = f" [{problem.record_id}]" if problem.record_id else ""
+        for issue in problem.issues:
+            where = f" at {issue.path}" if issue.path else ""
+            click.echo(f"{report.path}:{problem.line}:{ident} {issue.code}{where}: {issue.message}")
+    hidden = len(report.problems) - max_errors
+    if hidden > 0:
+        click.echo(
+            f"... and {hidden} more bad lines" + (f" (all in {rejects})" if rejects else " (use --rejects)")
+        )
+    if rejects:
+        click.echo(f"wrote {len(report.problems)} rejected lines to {rejects}")
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,103 @@
+"""``fncall validate`` (tool calls in model output) and ``fncall schema`` (the JSON contracts)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+import click
+
+__all__ = ["schema", "validate"]
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.option(
+    "--tools",
+    "tools_source",
+    metavar="TOOLS",
+    help="The tools to check calls against: a .json/.jsonl file of tool specs, a .py file, or module:ATTR. "
+    "Without it, only extraction is checked.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Reject any output that needed a repair (single quotes, fences, ...)."
+)
+@click.option(
+    "--each-line",
+    is_flag=True,
+    help="Treat every non-blank line as a separate output; a line that is a JSON string is decoded first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per output instead of text.")
+def validate(source: TextIO, tools_source: str | None, strict: bool, each_line: bool, as_json: bool) -> None:
+    """Extract the tool calls in SOURCE (a file, or - for stdin) and check them against the tools.
+
+    Prints the calls, every repair applied to read them and every error. Exit status: 0 when every
+    output is valid, 1 when one is not, 2 on a usage error.
+    """
+    from fncall_data.check import check_output
+    from fncall_data.tools import load_tools
+    from fncall_data.validate import Toolbox
+
+    box = Toolbox(load_tools(tools_source)) if tools_source else None
+    text = source.read()
+    outputs = _split_lines(text) if each_line else [text]
+    all_valid = True
+    for number, output in enumerate(outputs, start=1):
+        result = check_output(output, box, strict=strict)
+        all_valid = all_valid and result.valid
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            continue
+        label = f"output {number}: " if len(outputs) > 1 else ""
+        ex = result.extraction
+        verdict = "valid" if result.valid else "INVALID"
+        click.echo(f"{label}{verdict} ({ex.status}, {len(ex.calls)} call{'s' * (len(ex.calls) != 1)})")
+        for i, call in enumerate(ex.calls):
+            click.echo(f"  call {i}: {call.name} {json.dumps(call.arguments, ensure_ascii=False)}")
+        for repair in ex.repairs:
+            click.echo(f"  repaired [{repair.code}] {repair.detail}")
+        for issue in result.issues:
+            where = f" at {issue.path}" if issue.path else ""
+            click.echo(f"  error [{issue.code}]{where}: {issue.message}")
+    sys.exit(0 if all_valid else 1)
+
+
+def _split_lines(text: str) -> list[str]:
+    outputs = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line.lstrip().startswith('"'):
+            try:
+                decoded = json.loads(line)
+            except json.JSONDecodeError:
+                decoded = None
+            if isinstance(decoded, str):
+                line = decoded
+        outputs.append(line)
+    return outputs
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--out",
+    "folder",
+    default="schemas",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The folder to write record/tool/tool_call .schema.json into.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files there differ from the types.")
+def schema(folder: str, check: bool) -> None:
+    """Write the JSON Schema contracts of records, tools and tool calls (Draft 2020-12)."""
+    from fncall_data.contracts import stale_contracts, write_contracts
+
+    if check:
+        stale = stale_contracts(folder)
+        for name in stale:
+            click.echo(f"{folder}/{name} is stale or missing: run `fncall schema -o {folder}`", err=True)
+        sys.exit(1 if stale else 0)
+    for path in write_contracts(folder):
+        click.echo(f"wrote {path}")

@@ -1,0 +1,600 @@
+"""Tool calls from raw model text, in the common dialects, with every tolerance reported.
+
+:func:`extract` reads what a model wrote (or a decoded OpenAI-style object) and returns an
+:class:`Extraction`: the calls, the syntax they were written in, each repair needed to read them and
+each error. It never raises on a string or on a JSON-like object, and it never evaluates code.
+
+What counts as a call attempt (anything else is plain content, status ``no_call``):
+
+- a ``<tool_call>`` tag;
+- output that as a whole is JSON or a Python literal shaped like a call: an object with one of the
+  keys ``name``, ``arguments``, ``parameters``, ``function`` or ``tool_calls``, or a list holding one
+  (output that is some other JSON value is content);
+- inside prose, an object that opens with one of those keys (or with ``id``/``type``, when it then
+  reads as a call), alone or as the first item of a list; braces in prose ("use {x} here") are not;
+- a code fence whose body starts with ``{`` or ``[``, or is Python call syntax with keyword
+  arguments (a fenced ``print("hi")`` is a code sample, not a call);
+- Python call syntax that is the whole output (``f()``, ``[f(a=1), g()]``, ``f("x")``), or inside
+  prose a dotted name followed by ``(`` and a keyword argument (``get_weather(city=...``).
+
+An explicit empty list of calls (``[]``, ``{"tool_calls": []}``) is ``no_call``. A ``<think>`` left
+open (output cut while reasoning) is all reasoning; a lone ``</think>`` (the template opened it)
+closes the reasoning that starts the output.
+
+Repairs (each becomes a ``strict_repair`` error under ``strict=True``): ``python_literal``,
+``arguments_string``, ``arguments_key``, ``code_fence``, ``surrounding_text``, ``unclosed_tag``,
+``extra_keys`` (keys other than name/arguments/id/type, ignored). Not repairs: ``<think>`` reasoning,
+text around ``<tool_call>`` tags, trailing end-of-turn tokens (``<end_of_turn>``, ``<eos>``,
+``<|im_end|>``, ...), and JSON-string arguments in OpenAI objects (their documented form).
+
+Errors: ``invalid_json``, ``invalid_python_call``, ``unclosed_tag``, ``not_a_call``, ``bad_arguments``,
+``positional_argument``, ``non_string_key``, ``duplicate_key``, ``too_large``, ``too_deep``,
+``strict_repair``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from fncall_data.issues import Issue, Repair
+from fncall_data.pyliteral import (
+    LiteralParseError,
+    bracket_end,
+    parse_literal,
+    parse_python_calls,
+    plain_json,
+)
+from fncall_data.types import ToolCall, describe_validation_error
+
+__all__ = ["Extraction", "extract"]
+
+Status = Literal["calls", "no_call", "malformed"]
+Syntax = Literal["tool_call_tags", "json", "openai", "python_call", "none"]
+
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
+_END_MARKERS = ("<end_of_turn>", "<eos>", "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "</s>")
+# Prefixes some dialects put before a call; they are dropped from content, but still reported.
+_CALL_MARKERS = ("<functioncall>", "<function_call>", "<|python_tag|>", "[TOOL_CALLS]")
+_CALL_KEYS = frozenset({"name", "arguments", "parameters", "function", "tool_calls"})
+_OPENAI_ITEM_KEYS = frozenset({"id", "type", "function", "index"})
+_FUNCTION_KEYS = frozenset({"name", "arguments"})
+# Codes that say more than "unreadable" and so pass through unchanged.
+_SPECIFIC = frozenset({"too_deep", "too_large", "non_string_key", "duplicate_key", "positional_argument"})
+
+_THINK = re.compile(r"<think>(.*?)</think>", re.S)
+_FENCE = re.compile(r"```([\w+.-]*)[ \t]*\n?(.*?)(```|\Z)", re.S)
+_JSON_ANCHOR = re.compile(r"""\{\s*(["'])(name|arguments|parameters|function|tool_calls|id|type)\1\s*:""")
+_PY_HEAD = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(")
+_PY_KW_HEAD = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(\s*[A-Za-z_]\w*\s*=(?!=)")
+_PY_ANCHOR = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\s*\(\s*[A-Za-z_]\w*\s*=(?!=)")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What :func:`extract` found in one model output.
+
+    Attributes:
+        status: ``calls``; ``no_call`` (plain content); ``malformed`` (a call attempt that could not
+            be read, or any error, including a repair under strict mode).
+        calls: the calls that could be read, in order; arguments are always a dict.
+        syntax: how the calls were written; ``none`` when there is no call.
+        repairs: every tolerance that was applied to read the calls.
+        errors: what could not be read, with stable codes.
+        content: the text outside the calls and outside ``<think>``, stripped.
+        reasoning: the text of the ``<think>`` block, if any.
+    """
+
+    status: Status
+    calls: tuple[ToolCall, ...] = ()
+    syntax: Syntax = "none"
+    repairs: tuple[Repair, ...] = ()
+    errors: tuple[Issue, ...] = ()
+    content: str = ""
+    reasoning: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors."""
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, with ``ok`` included."""
+        return {
+            "status": self.status,
+            "ok": self.ok,
+            "syntax": self.syntax,
+            "calls": [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in self.calls],
+            "repairs": [r.to_dict() for r in self.repairs],
+            "errors": [e.to_dict() for e in self.errors],
+            "content": self.content,
+            "reasoning": self.reasoning,
+        }
+
+
+def extract(
+    output: str | Mapping[str, Any] | Sequence[Any],
+    *,
+    strict: bool = False,
+    max_chars: int = 200_000,
+    max_depth: int = 64,
+) -> Extraction:
+    """Read the tool calls in one model output.
+
+    Args:
+        output: the model's text, or a decoded object: an assistant message, ``{"tool_calls": [...]}``,
+            one call or a list of calls (OpenAI items or ``{"name", "arguments"}`` objects).
+        strict: turn every repair into a ``strict_repair`` error.
+        max_chars: the longest text read (for an object: the most values in it).
+        max_depth: the deepest nesting of objects and lists read.
+
+    Example:
+        >>> result = extract("<tool_call>{'name': 'f', 'arguments': {'a': 'x'}}</tool_call>")
+        >>> result.status, result.calls[0].arguments, [r.code for r in result.repairs]
+        ('calls', {'a': 'x'}, ['python_literal'])
+    """
+    run = _Run(max_chars, max_depth)
+    if isinstance(output, str):
+        run.read_text(output)
+    elif isinstance(output, bytes | bytearray | memoryview):
+        run.error("not_a_call", "the output is bytes; decode it to text first")
+    elif isinstance(output, Mapping | Sequence):
+        run.read_object(output)
+    else:
+        run.error("not_a_call", f"cannot read a {type(output).__name__} as model output")
+    return run.finish(strict)
+
+
+class _Run:
+    """The state of one extraction: calls, repairs and errors in the order they were found."""
+
+    def __init__(self, max_chars: int, max_depth: int) -> None:
+        self.max_chars = max_chars
+        self.max_depth = max_depth
+        self.calls: list[ToolCall] = []
+        self.repairs: list[Repair] = []
+        self.errors: list[Issue] = []
+        self.prose: list[str] = []
+        self.syntax: Syntax = "none"
+        self.openai = False
+        self.reasoning: str | None = None
+
+    def repair(self, code: str, detail: str, index: int | None = None) -> None:
+        self.repairs.append(Repair(code, detail, index))
+
+    def error(self, code: str, message: str, path: str = "") -> None:
+        self.errors.append(Issue(code, message, path))
+
+    def set_syntax(self, syntax: Syntax) -> None:
+        if self.syntax == "none":
+            self.syntax = syntax
+
+    def finish(self, strict: bool) -> Extraction:
+        errors = list(self.errors)
+        if strict:
+            errors += [
+                Issue(
+                    "strict_repair",
+                    f"strict mode allows no repair, and {r.code} was needed: {r.detail}",
+                    call_index=r.call_index,
+                )
+                for r in self.repairs
+            ]
+        status: Status = "malformed" if errors else "calls" if self.calls else "no_call"
+        syntax: Syntax = "openai" if self.syntax == "json" and self.openai else self.syntax
+        return Extraction(
+            status=status,
+            calls=tuple(self.calls),
+            syntax="none" if status == "no_call" else syntax,
+            repairs=tuple(self.repairs),
+            errors=tuple(errors),
+            content="\n".join(p.strip() for p in self.prose if p.strip()),
+            reasoning=self.reasoning,
+        )
+
+    # -- decoding ---------------------------------------------------------------------------------
+
+    def decode(self, text: str) -> tuple[Any, bool]:
+        return parse_literal(text, max_depth=self.max_depth, max_chars=self.max_chars)
+
+    def json_error(self, exc: LiteralParseError, where: str) -> None:
+        self.set_syntax("json")
+        self.error(exc.code if exc.code in _SPECIFIC else "invalid_json", f"{where}: {exc.message}")
+
+    def python_error(self, exc: LiteralParseError, where: str) -> None:
+        self.set_syntax("python_call")
+        self.error(exc.code if exc.code in _SPECIFIC else "invalid_python_call", f"{where}: {exc.message}")
+
+    # -- values to calls ---------------------------------------------------------------------------
+
+    def add_value(self, value: Any, where: str, python: bool = False) -> int | None:
+        """Add the calls in a decoded value; return the index of the call if there was exactly one."""
+        first = len(self.calls)
+        items: Any = value
+        if isinstance(value, dict) and "tool_calls" in value:
+            self.openai = True
+            items = value["tool_calls"] if value["tool_calls"] is not None else []
+            if not isinstance(items, list):
+                self.error("not_a_call", f"{where}: tool_calls is {_kind(items)}, not an array")
+                return None
+        elif not isinstance(value, list):
+            items = [value]
+        for n, item in enumerate(items):
+            self._add_item(item, f"{where}, item {n + 1}" if isinstance(value, list) else where)
+        index = first if len(self.calls) == first + 1 else None
+        if python:
+            self.repair("python_literal", f"{where} is a Python literal, not JSON", index)
+        return index
+
+    def _add_item(self, item: Any, where: str) -> None:
+        if not isinstance(item, dict):
+            self.error("not_a_call", f"{where}: expected a call object, got {_kind(item)}")
+            return
+        found: list[tuple[str, str]] = []
+        function = item.get("function")
+        if isinstance(function, dict):
+            self.openai = True
+            if item.get("type", "function") != "function":
+                self.error("not_a_call", f"{where}: type is {item['type']!r}, not 'function'")
+                return
+            name, raw, native = function.get("name"), function.get("arguments", {}), True
+            extra = sorted(set(item) - _OPENAI_ITEM_KEYS) + sorted(
+                f"function.{k}" for k in set(function) - _FUNCTION_KEYS
+            )
+        else:
+            name, raw, native = item.get("name"), item.get("arguments", {}), False
+            allowed = {"name", "arguments", "id", "type"}
+            if "arguments" not in item and "parameters" in item:
+                raw = item["parameters"]
+                allowed.add("parameters")
+                found.append(("arguments_key", 'read "parameters" as the arguments'))
+            extra = sorted(set(item) - allowed)
+        if not isinstance(name, str) or not name:
+            self.error("not_a_call", f'{where}: no string "name" (got {_kind(name)})', "$.name")
+            return
+        call_id = item.get("id")
+        if call_id is not None and not isinstance(call_id, str):
+            extra.append("id")
+            call_id = None
+        arguments = self._arguments(raw, native, where, found)
+        if arguments is None:
+            return
+        if extra:
+            found.append(("extra_keys", f"ignored the keys {', '.join(extra)}"))
+        self._append(call_id, name, arguments, where, found)
+
+    def _arguments(
+        self, raw: Any, native: bool, where: str, found: list[tuple[str, str]]
+    ) -> dict[str, Any] | None:
+        if isinstance(raw, str):
+            if not native:
+                found.append(("arguments_string", "decoded arguments given as a string"))
+            try:
+                raw, python = self.decode(raw) if raw.strip() else ({}, False)
+            except LiteralParseError as exc:
+                code = exc.code if exc.code in _SPECIFIC else "bad_arguments"
+                self.error(
+                    code, f"{where}: the arguments string cannot be read: {exc.message}", "$.arguments"
+                )
+                return None
+            if python:
+                found.append(("python_literal", "the arguments string is a Python literal, not JSON"))
+        if isinstance(raw, dict):
+            return raw
+        self.error("bad_arguments", f"{where}: arguments must be an object, got {_kind(raw)}", "$.arguments")
+        return None
+
+    def _append(
+        self,
+        call_id: str | None,
+        name: str,
+        arguments: dict[str, Any],
+        where: str,
+        found: list[tuple[str, str]],
+    ) -> None:
+        try:
+            call = ToolCall(id=call_id, name=name, arguments=arguments)
+        except ValidationError as exc:  # e.g. a lone surrogate from a "\ud800" escape
+            self.error("not_a_call", f"{where}: {'; '.join(describe_validation_error(exc))}")
+            return
+        self.calls.append(call)
+        for code, detail in found:
+            self.repair(code, detail, len(self.calls) - 1)
+
+    def add_python(self, calls: list[tuple[str, dict[str, Any]]], where: str) -> int | None:
+        self.set_syntax("python_call")
+        first = len(self.calls)
+        for n, (name, arguments) in enumerate(calls):
+            self._append(None, name, arguments, f"{where}, call {n + 1}", [])
+        return first if len(self.calls) == first + 1 else None
+
+    # -- text ---------------------------------------------------------------------------------------
+
+    def read_text(self, text: str) -> None:
+        if len(text) > self.max_chars:
+            self.error("too_large", f"the output has {len(text)} characters, more than {self.max_chars}")
+            return
+        text, reasoning = _split_reasoning(_strip_end_markers(text))
+        if reasoning is not None:
+            self.reasoning = reasoning if self.reasoning is None else f"{self.reasoning}\n\n{reasoning}"
+        if _OPEN in text:
+            self.set_syntax("tool_call_tags")
+            self._read_tags(text)
+            return
+        whole = self._read_whole(text)
+        if whole is None and not (
+            self._read_fences(text) or self._read_json_in(text) or self._read_python_in(text)
+        ):
+            whole = False
+        if whole is False:
+            self.prose.append(text)
+
+    def _read_tags(self, text: str) -> None:
+        pos, n, close = 0, 0, -2
+        while (start := text.find(_OPEN, pos)) >= 0:
+            self.prose.append(text[pos:start])
+            body = start + len(_OPEN)
+            if -1 < close < body or close == -2:  # searched again only when passed: linear on many tags
+                close = text.find(_CLOSE, body)
+            after = text.find(_OPEN, body)
+            closed = close >= 0 and (after < 0 or close < after)
+            end = close if closed else after if after >= 0 else len(text)
+            n += 1
+            self._read_block(text[body:end].strip(), closed, f"<tool_call> block {n}")
+            pos = end + len(_CLOSE) if closed else end
+        self.prose.append(text[pos:])
+
+    def _read_block(self, body: str, closed: bool, where: str) -> None:
+        fence = _FENCE.fullmatch(body)
+        if fence is not None and fence.group(3):
+            body = fence.group(2).strip()
+        if not body:
+            self.error("invalid_json" if closed else "unclosed_tag", f"{where} is empty")
+            return
+        try:
+            value, python = self.decode(body)
+        except LiteralParseError as exc:
+            if closed:
+                self.json_error(exc, where)
+            else:
+                self.error("unclosed_tag", f"{where} has no {_CLOSE} and cannot be read: {exc.message}")
+            return
+        index = self.add_value(value, where, python)
+        if fence is not None and fence.group(3):
+            self.repair("code_fence", f"{where} wraps its call in a code fence", index)
+        if not closed:
+            self.repair("unclosed_tag", f"{where} has no {_CLOSE}", index)
+
+    def _read_whole(self, text: str) -> bool | None:
+        """The output as one value: True when it is a call attempt, False when it is plain data."""
+        text = text.strip()
+        if _PY_HEAD.match(text):
+            try:
+                calls = parse_python_calls(text, max_depth=self.max_depth, max_chars=self.max_chars)
+            except LiteralParseError as exc:
+                if exc.code not in ("syntax", "not_a_call"):
+                    self.python_error(exc, "the output")
+                    return True
+            else:
+                self.add_python(calls, "the output")
+                return True
+        if text[:1] in ("{", "["):
+            try:
+                value, python = self.decode(text)
+            except LiteralParseError:
+                return None
+            if not _looks_like_call(value):
+                return False
+            self.set_syntax("json")
+            self.add_value(value, "the output", python)
+            return True
+        return None
+
+    def _read_fences(self, text: str) -> bool:
+        pieces: list[str] = []
+        pos = 0
+        for fence in _FENCE.finditer(text):
+            body, where = fence.group(2).strip(), f"the ```{fence.group(1)} code fence"
+            index: int | None = None
+            if _PY_HEAD.match(body):
+                try:
+                    index = self.add_python(
+                        parse_python_calls(body, max_depth=self.max_depth, max_chars=self.max_chars), where
+                    )
+                except LiteralParseError as exc:
+                    if not _PY_KW_HEAD.match(body):  # code such as print("hi"), not a call attempt
+                        continue
+                    self.python_error(exc, where)
+            elif body[:1] in ("{", "["):
+                try:
+                    value, python = self.decode(body)
+                except LiteralParseError as exc:
+                    self.json_error(exc, where)
+                else:
+                    self.set_syntax("json")
+                    index = self.add_value(value, where, python)
+            else:
+                continue
+            closing = "" if fence.group(3) else " (it has no closing ```)"
+            self.repair("code_fence", f"read {where}{closing}", index)
+            pieces.append(text[pos : fence.start()])
+            pos = fence.end()
+        if pos:
+            self._surrounding([*pieces, text[pos:]])
+        return pos > 0
+
+    def _read_json_in(self, text: str) -> bool:
+        pieces: list[str] = []
+        pos = search = 0  # pos: where the prose not yet taken starts; search: where to look next
+        data_only = False
+        while (m := _JSON_ANCHOR.search(text, search)) is not None:
+            maybe_data = m.group(2) in ("id", "type")
+            if maybe_data and data_only:
+                search = m.start() + 1
+                continue
+            before = text[search : m.start()].rstrip()
+            starts = [m.start()]
+            if before.endswith("["):  # the first item of a list of calls
+                starts.insert(0, search + len(before) - 1)
+            for start in starts:
+                end, decoded, failure = self._span(text, start)
+                if failure is None:
+                    break
+            if failure is not None and maybe_data:
+                # Perhaps plain data; a call inside it still meets its own anchor. Once one such
+                # object runs to the end of the text, later ones would too: skip them (stays linear).
+                data_only = end >= len(text)
+                search = m.start() + 1
+                continue
+            if failure is not None:
+                self.json_error(failure, f"the call at character {start}")
+            elif _looks_like_call(decoded[0]):
+                self.set_syntax("json")
+                self.add_value(decoded[0], f"the call at character {start}", decoded[1])
+            else:
+                search = end
+                continue
+            pieces.append(text[pos:start])
+            pos = search = end
+        if pieces:
+            self._surrounding([*pieces, text[pos:]])
+        return bool(pieces)
+
+    def _span(self, text: str, start: int) -> tuple[int, tuple[Any, bool], LiteralParseError | None]:
+        """Decode the bracketed value at ``start``; on failure the end is where reading gave up."""
+        try:
+            end = bracket_end(text, start, max_depth=self.max_depth)
+        except LiteralParseError as exc:
+            return len(text), (None, False), exc
+        if end is None:
+            return (
+                len(text),
+                (None, False),
+                LiteralParseError("syntax", "the text ends before its brackets close"),
+            )
+        try:
+            return end, self.decode(text[start:end]), None
+        except LiteralParseError as exc:
+            return end, (None, False), exc
+
+    def _read_python_in(self, text: str) -> bool:
+        pieces: list[str] = []
+        pos = 0
+        while (m := _PY_ANCHOR.search(text, pos)) is not None:
+            before = text[pos : m.start()].rstrip()
+            paren = text.index("(", m.start())
+            starts = [(m.start(), paren)]
+            if before.endswith("["):
+                starts.insert(0, (pos + len(before) - 1,) * 2)
+            failure: tuple[LiteralParseError, int] | None = None
+            for start, bracket in starts:
+                end: int | None = None
+                try:
+                    end = bracket_end(text, bracket, max_depth=self.max_depth + 2)
+                    if end is None:
+                        raise LiteralParseError("syntax", "the text ends before the call closes")
+                    calls = parse_python_calls(
+                        text[start:end], max_depth=self.max_depth, max_chars=self.max_chars
+                    )
+                except LiteralParseError as exc:
+                    failure = (exc, len(text) if end is None else end)
+                    continue
+                failure = None
+                self.add_python(calls, f"the call at character {start}")
+                break
+            if failure is not None:
+                self.python_error(failure[0], f"the call at character {start}")
+                end = failure[1]
+            pieces.append(text[pos:start])
+            pos = len(text) if end is None else end
+        if pieces:
+            self._surrounding([*pieces, text[pos:]])
+        return bool(pieces)
+
+    def _surrounding(self, pieces: list[str]) -> None:
+        kept, markers = [], []
+        for piece in pieces:
+            for marker in _CALL_MARKERS:
+                if marker in piece:
+                    markers.append(marker)
+                    piece = piece.replace(marker, "")
+            if piece.strip():
+                kept.append(piece.strip())
+        self.prose.extend(kept)
+        if kept or markers:
+            parts = [f"dropped the marker {', '.join(markers)}"] if markers else []
+            parts += [f"moved the text {_short(' '.join(kept))} to content"] if kept else []
+            self.repair("surrounding_text", "; ".join(parts))
+
+    # -- objects ------------------------------------------------------------------------------------
+
+    def read_object(self, output: Mapping[str, Any] | Sequence[Any]) -> None:
+        try:
+            value = plain_json(output, max_depth=self.max_depth, max_values=self.max_chars)
+        except LiteralParseError as exc:
+            self.json_error(exc, "the object")
+            return
+        if isinstance(value, dict) and ("role" in value or "tool_calls" in value):
+            for key in ("reasoning", "reasoning_content"):
+                if isinstance(value.get(key), str):
+                    self.reasoning = value[key]
+            content = value.get("content")
+            if value.get("tool_calls"):
+                self.set_syntax("json")
+                self.add_value({"tool_calls": value["tool_calls"]}, "the message")
+                self.prose.append(content if isinstance(content, str) else "")
+            elif isinstance(content, str):
+                self.read_text(content)
+            return
+        if value != []:
+            self.set_syntax("json")
+            self.add_value(value, "the object")
+
+
+def _looks_like_call(value: Any) -> bool:
+    if isinstance(value, dict):
+        return not _CALL_KEYS.isdisjoint(value)
+    return isinstance(value, list) and any(
+        isinstance(v, dict) and not _CALL_KEYS.isdisjoint(v) for v in value
+    )
+
+
+def _strip_end_markers(text: str) -> str:
+    # A model that ends its turn with its end token is behaving normally: no repair.
+    text = text.strip()
+    while (marker := next((m for m in _END_MARKERS if text.endswith(m)), None)) is not None:
+        text = text[: -len(marker)].rstrip()
+    return text
+
+
+def _split_reasoning(text: str) -> tuple[str, str | None]:
+    parts: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        parts.append(match.group(1).strip())
+        return "\n"
+
+    text = _THINK.sub(take, text)
+    if not parts and "</think>" in text:  # the template opened <think> in the prompt
+        before, _, text = text.partition("</think>")
+        parts.append(before.strip())
+    elif "<think>" in text:  # cut off while reasoning
+        text, _, after = text.partition("<think>")
+        parts.append(after.strip())
+    return text, "\n\n".join(parts) if parts else None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else f"a {type(value).__name__}")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
