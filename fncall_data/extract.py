@@ -34,19 +34,17 @@ Errors: ``invalid_json``, ``invalid_python_call``, ``unclosed_tag``, ``not_a_cal
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from fncall_data.extract_text import read_text
 from fncall_data.issues import Issue, Repair
 from fncall_data.pyliteral import (
     LiteralParseError,
-    bracket_end,
     parse_literal,
-    parse_python_calls,
     plain_json,
 )
 from fncall_data.types import ToolCall, describe_validation_error
@@ -56,22 +54,10 @@ __all__ = ["Extraction", "extract"]
 Status = Literal["calls", "no_call", "malformed"]
 Syntax = Literal["tool_call_tags", "json", "openai", "python_call", "none"]
 
-_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
-_END_MARKERS = ("<end_of_turn>", "<eos>", "<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|eom_id|>", "</s>")
-# Prefixes some dialects put before a call; they are dropped from content, but still reported.
-_CALL_MARKERS = ("<functioncall>", "<function_call>", "<|python_tag|>", "[TOOL_CALLS]")
-_CALL_KEYS = frozenset({"name", "arguments", "parameters", "function", "tool_calls"})
 _OPENAI_ITEM_KEYS = frozenset({"id", "type", "function", "index"})
 _FUNCTION_KEYS = frozenset({"name", "arguments"})
 # Codes that say more than "unreadable" and so pass through unchanged.
 _SPECIFIC = frozenset({"too_deep", "too_large", "non_string_key", "duplicate_key", "positional_argument"})
-
-_THINK = re.compile(r"<think>(.*?)</think>", re.S)
-_FENCE = re.compile(r"```([\w+.-]*)[ \t]*\n?(.*?)(```|\Z)", re.S)
-_JSON_ANCHOR = re.compile(r"""\{\s*(["'])(name|arguments|parameters|function|tool_calls|id|type)\1\s*:""")
-_PY_HEAD = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(")
-_PY_KW_HEAD = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(\s*[A-Za-z_]\w*\s*=(?!=)")
-_PY_ANCHOR = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\s*\(\s*[A-Za-z_]\w*\s*=(?!=)")
 
 
 @dataclass(frozen=True)
@@ -139,7 +125,7 @@ def extract(
     """
     run = _Run(max_chars, max_depth)
     if isinstance(output, str):
-        run.read_text(output)
+        read_text(run, output)
     elif isinstance(output, bytes | bytearray | memoryview):
         run.error("not_a_call", "the output is bytes; decode it to text first")
     elif isinstance(output, Mapping | Sequence):
@@ -312,224 +298,6 @@ class _Run:
             self._append(None, name, arguments, f"{where}, call {n + 1}", [])
         return first if len(self.calls) == first + 1 else None
 
-    # -- text ---------------------------------------------------------------------------------------
-
-    def read_text(self, text: str) -> None:
-        if len(text) > self.max_chars:
-            self.error("too_large", f"the output has {len(text)} characters, more than {self.max_chars}")
-            return
-        text, reasoning = _split_reasoning(_strip_end_markers(text))
-        if reasoning is not None:
-            self.reasoning = reasoning if self.reasoning is None else f"{self.reasoning}\n\n{reasoning}"
-        if _OPEN in text:
-            self.set_syntax("tool_call_tags")
-            self._read_tags(text)
-            return
-        whole = self._read_whole(text)
-        if whole is None and not (
-            self._read_fences(text) or self._read_json_in(text) or self._read_python_in(text)
-        ):
-            whole = False
-        if whole is False:
-            self.prose.append(text)
-
-    def _read_tags(self, text: str) -> None:
-        pos, n, close = 0, 0, -2
-        while (start := text.find(_OPEN, pos)) >= 0:
-            self.prose.append(text[pos:start])
-            body = start + len(_OPEN)
-            if -1 < close < body or close == -2:  # searched again only when passed: linear on many tags
-                close = text.find(_CLOSE, body)
-            after = text.find(_OPEN, body)
-            closed = close >= 0 and (after < 0 or close < after)
-            end = close if closed else after if after >= 0 else len(text)
-            n += 1
-            self._read_block(text[body:end].strip(), closed, f"<tool_call> block {n}")
-            pos = end + len(_CLOSE) if closed else end
-        self.prose.append(text[pos:])
-
-    def _read_block(self, body: str, closed: bool, where: str) -> None:
-        fence = _FENCE.fullmatch(body)
-        if fence is not None and fence.group(3):
-            body = fence.group(2).strip()
-        if not body:
-            self.error("invalid_json" if closed else "unclosed_tag", f"{where} is empty")
-            return
-        try:
-            value, python = self.decode(body)
-        except LiteralParseError as exc:
-            if closed:
-                self.json_error(exc, where)
-            else:
-                self.error("unclosed_tag", f"{where} has no {_CLOSE} and cannot be read: {exc.message}")
-            return
-        index = self.add_value(value, where, python)
-        if fence is not None and fence.group(3):
-            self.repair("code_fence", f"{where} wraps its call in a code fence", index)
-        if not closed:
-            self.repair("unclosed_tag", f"{where} has no {_CLOSE}", index)
-
-    def _read_whole(self, text: str) -> bool | None:
-        """The output as one value: True when it is a call attempt, False when it is plain data."""
-        text = text.strip()
-        if _PY_HEAD.match(text):
-            try:
-                calls = parse_python_calls(text, max_depth=self.max_depth, max_chars=self.max_chars)
-            except LiteralParseError as exc:
-                if exc.code not in ("syntax", "not_a_call"):
-                    self.python_error(exc, "the output")
-                    return True
-            else:
-                self.add_python(calls, "the output")
-                return True
-        if text[:1] in ("{", "["):
-            try:
-                value, python = self.decode(text)
-            except LiteralParseError:
-                return None
-            if not _looks_like_call(value):
-                return False
-            self.set_syntax("json")
-            self.add_value(value, "the output", python)
-            return True
-        return None
-
-    def _read_fences(self, text: str) -> bool:
-        pieces: list[str] = []
-        pos = 0
-        for fence in _FENCE.finditer(text):
-            body, where = fence.group(2).strip(), f"the ```{fence.group(1)} code fence"
-            index: int | None = None
-            if _PY_HEAD.match(body):
-                try:
-                    index = self.add_python(
-                        parse_python_calls(body, max_depth=self.max_depth, max_chars=self.max_chars), where
-                    )
-                except LiteralParseError as exc:
-                    if not _PY_KW_HEAD.match(body):  # code such as print("hi"), not a call attempt
-                        continue
-                    self.python_error(exc, where)
-            elif body[:1] in ("{", "["):
-                try:
-                    value, python = self.decode(body)
-                except LiteralParseError as exc:
-                    self.json_error(exc, where)
-                else:
-                    self.set_syntax("json")
-                    index = self.add_value(value, where, python)
-            else:
-                continue
-            closing = "" if fence.group(3) else " (it has no closing ```)"
-            self.repair("code_fence", f"read {where}{closing}", index)
-            pieces.append(text[pos : fence.start()])
-            pos = fence.end()
-        if pos:
-            self._surrounding([*pieces, text[pos:]])
-        return pos > 0
-
-    def _read_json_in(self, text: str) -> bool:
-        pieces: list[str] = []
-        pos = search = 0  # pos: where the prose not yet taken starts; search: where to look next
-        data_only = False
-        while (m := _JSON_ANCHOR.search(text, search)) is not None:
-            maybe_data = m.group(2) in ("id", "type")
-            if maybe_data and data_only:
-                search = m.start() + 1
-                continue
-            before = text[search : m.start()].rstrip()
-            starts = [m.start()]
-            if before.endswith("["):  # the first item of a list of calls
-                starts.insert(0, search + len(before) - 1)
-            for start in starts:
-                end, decoded, failure = self._span(text, start)
-                if failure is None:
-                    break
-            if failure is not None and maybe_data:
-                # Perhaps plain data; a call inside it still meets its own anchor. Once one such
-                # object runs to the end of the text, later ones would too: skip them (stays linear).
-                data_only = end >= len(text)
-                search = m.start() + 1
-                continue
-            if failure is not None:
-                self.json_error(failure, f"the call at character {start}")
-            elif _looks_like_call(decoded[0]):
-                self.set_syntax("json")
-                self.add_value(decoded[0], f"the call at character {start}", decoded[1])
-            else:
-                search = end
-                continue
-            pieces.append(text[pos:start])
-            pos = search = end
-        if pieces:
-            self._surrounding([*pieces, text[pos:]])
-        return bool(pieces)
-
-    def _span(self, text: str, start: int) -> tuple[int, tuple[Any, bool], LiteralParseError | None]:
-        """Decode the bracketed value at ``start``; on failure the end is where reading gave up."""
-        try:
-            end = bracket_end(text, start, max_depth=self.max_depth)
-        except LiteralParseError as exc:
-            return len(text), (None, False), exc
-        if end is None:
-            return (
-                len(text),
-                (None, False),
-                LiteralParseError("syntax", "the text ends before its brackets close"),
-            )
-        try:
-            return end, self.decode(text[start:end]), None
-        except LiteralParseError as exc:
-            return end, (None, False), exc
-
-    def _read_python_in(self, text: str) -> bool:
-        pieces: list[str] = []
-        pos = 0
-        while (m := _PY_ANCHOR.search(text, pos)) is not None:
-            before = text[pos : m.start()].rstrip()
-            paren = text.index("(", m.start())
-            starts = [(m.start(), paren)]
-            if before.endswith("["):
-                starts.insert(0, (pos + len(before) - 1,) * 2)
-            failure: tuple[LiteralParseError, int] | None = None
-            for start, bracket in starts:
-                end: int | None = None
-                try:
-                    end = bracket_end(text, bracket, max_depth=self.max_depth + 2)
-                    if end is None:
-                        raise LiteralParseError("syntax", "the text ends before the call closes")
-                    calls = parse_python_calls(
-                        text[start:end], max_depth=self.max_depth, max_chars=self.max_chars
-                    )
-                except LiteralParseError as exc:
-                    failure = (exc, len(text) if end is None else end)
-                    continue
-                failure = None
-                self.add_python(calls, f"the call at character {start}")
-                break
-            if failure is not None:
-                self.python_error(failure[0], f"the call at character {start}")
-                end = failure[1]
-            pieces.append(text[pos:start])
-            pos = len(text) if end is None else end
-        if pieces:
-            self._surrounding([*pieces, text[pos:]])
-        return bool(pieces)
-
-    def _surrounding(self, pieces: list[str]) -> None:
-        kept, markers = [], []
-        for piece in pieces:
-            for marker in _CALL_MARKERS:
-                if marker in piece:
-                    markers.append(marker)
-                    piece = piece.replace(marker, "")
-            if piece.strip():
-                kept.append(piece.strip())
-        self.prose.extend(kept)
-        if kept or markers:
-            parts = [f"dropped the marker {', '.join(markers)}"] if markers else []
-            parts += [f"moved the text {_short(' '.join(kept))} to content"] if kept else []
-            self.repair("surrounding_text", "; ".join(parts))
-
     # -- objects ------------------------------------------------------------------------------------
 
     def read_object(self, output: Mapping[str, Any] | Sequence[Any]) -> None:
@@ -548,44 +316,11 @@ class _Run:
                 self.add_value({"tool_calls": value["tool_calls"]}, "the message")
                 self.prose.append(content if isinstance(content, str) else "")
             elif isinstance(content, str):
-                self.read_text(content)
+                read_text(self, content)
             return
         if value != []:
             self.set_syntax("json")
             self.add_value(value, "the object")
-
-
-def _looks_like_call(value: Any) -> bool:
-    if isinstance(value, dict):
-        return not _CALL_KEYS.isdisjoint(value)
-    return isinstance(value, list) and any(
-        isinstance(v, dict) and not _CALL_KEYS.isdisjoint(v) for v in value
-    )
-
-
-def _strip_end_markers(text: str) -> str:
-    # A model that ends its turn with its end token is behaving normally: no repair.
-    text = text.strip()
-    while (marker := next((m for m in _END_MARKERS if text.endswith(m)), None)) is not None:
-        text = text[: -len(marker)].rstrip()
-    return text
-
-
-def _split_reasoning(text: str) -> tuple[str, str | None]:
-    parts: list[str] = []
-
-    def take(match: re.Match[str]) -> str:
-        parts.append(match.group(1).strip())
-        return "\n"
-
-    text = _THINK.sub(take, text)
-    if not parts and "</think>" in text:  # the template opened <think> in the prompt
-        before, _, text = text.partition("</think>")
-        parts.append(before.strip())
-    elif "<think>" in text:  # cut off while reasoning
-        text, _, after = text.partition("<think>")
-        parts.append(after.strip())
-    return text, "\n\n".join(parts) if parts else None
 
 
 def _kind(value: Any) -> str:
@@ -593,8 +328,3 @@ def _kind(value: Any) -> str:
         return "null"
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
     return names.get(type(value), "an object" if isinstance(value, dict) else f"a {type(value).__name__}")
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
