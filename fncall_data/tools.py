@@ -3,30 +3,18 @@
 Every path ends in a :class:`fncall_data.types.Tool` whose parameters are a clean, self-contained
 JSON Schema: nested models are inlined (no ``$ref``, no ``$defs``), pydantic's ``title`` keys are
 gone (noise in a prompt), and descriptions come from ``Field(description=...)`` or, failing that,
-from the Google-style docstring (``Args:`` / ``Attributes:``).
-
-How optional arguments are written: a field typed ``X | None`` whose default is ``None`` becomes
-plain ``X``, left out of ``required`` and without ``"default": null``. A model reading the schema is
-told "leave it out to mean none" instead of "write null", which is how tool calls are usually
-written; the price is that the schema rejects an explicit ``null`` there, the one value the Python
-side accepts and the schema does not. ``X | None`` with no default stays ``anyOf [X, null]`` (and
-required); ``X | None`` with another default keeps both its ``anyOf`` and its default.
+from the Google-style docstring (``Args:`` / ``Attributes:``). :mod:`fncall_data.tool_schema` does
+that cleaning and says how optional arguments are written; :mod:`fncall_data.tool_loading` loads
+many tools at once (:func:`load_tools`, re-exported here).
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import importlib
-import importlib.util
 import inspect
-import json
-import os
 import re
-import sys
 import typing
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar, cast, overload
 
 from pydantic import (
@@ -38,11 +26,19 @@ from pydantic import (
     ValidationError,
     create_model,
 )
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import core_schema
 
 from fncall_data.dialects import GORILLA_ONLY_TYPES, gorilla_to_json_schema
-from fncall_data.errors import FncallError, InputError
+from fncall_data.errors import FncallError
+from fncall_data.tool_loading import load_tools  # re-exported; no cycle: tool_loading imports us lazily
+from fncall_data.tool_schema import (
+    SUBSCHEMA_MANY,
+    SUBSCHEMA_NAMED,
+    SUBSCHEMA_ONE,
+    clean_schema,
+    first_line,
+    model_json_schema,
+    parse_docstring,
+)
 from fncall_data.types import Tool, describe_validation_error
 
 __all__ = [
@@ -67,152 +63,11 @@ _ACCEPTED = (
 )
 
 
-# --- Google-style docstrings ------------------------------------------------------------------------
-
-_ARG_SECTIONS = frozenset(
-    {"args", "arguments", "attributes", "parameters", "params", "keyword_args", "other_parameters"}
-)
-_OTHER_SECTIONS = {"returns", "return", "yields", "raises", "example", "examples", "note", "notes"}
-_SECTIONS = _ARG_SECTIONS | _OTHER_SECTIONS | {"see_also", "warning", "warnings", "todo", "references"}
-_HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]*):\s*$")
-_ITEM = re.compile(r"^\*{0,2}([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
-
-
-def _parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
-    """Split a docstring into its text before the first section and its per-argument lines."""
-    if not doc:
-        return "", {}
-    summary: list[str] = []
-    args: dict[str, str] = {}
-    section: str | None = None  # None while still in the summary
-    header_indent = 0
-    item_indent = 0
-    current: str | None = None
-    for line in inspect.cleandoc(doc).splitlines():
-        indent = len(line) - len(line.lstrip())
-        header = _HEADER.match(line)
-        if header and header.group(1).strip().lower().replace(" ", "_") in _SECTIONS:
-            section = header.group(1).strip().lower().replace(" ", "_")
-            header_indent, current = indent, None
-            continue
-        if section is None:
-            summary.append(line)
-        elif not line.strip() or section not in _ARG_SECTIONS:
-            continue
-        elif indent <= header_indent:  # dedented text closes the section
-            section, current = "", None
-        elif current is not None and indent > item_indent:  # a wrapped description line
-            args[current] = f"{args[current]} {line.strip()}".strip()
-        elif item := _ITEM.match(line.strip()):
-            current, item_indent = item.group(1), indent
-            args[current] = item.group(2).strip()
-    return "\n".join(summary).strip(), args
-
-
-# --- Pydantic JSON Schema, cleaned --------------------------------------------------------------------
-
-
-class _ToolSchemaGenerator(GenerateJsonSchema):
-    """Pydantic's generator, reading every model's docstring the Google way.
-
-    Pydantic copies a model's whole docstring into ``description``; a tool wants its summary only, and
-    fields with no ``Field(description=...)`` can borrow their ``Args:`` line.
-    """
-
-    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
-        json_schema = super().model_schema(schema)
-        cls = cast("type[BaseModel]", schema["cls"])
-        doc = vars(cls).get("__doc__")
-        if not doc:
-            return json_schema
-        summary, arg_docs = _parse_docstring(doc)
-        if summary:
-            json_schema["description"] = summary
-        else:
-            json_schema.pop("description", None)
-        properties = json_schema.get("properties", {})
-        for field_name, info in cls.model_fields.items():
-            key = info.alias if self.by_alias and info.alias else field_name
-            text = arg_docs.get(field_name) or arg_docs.get(key)
-            prop = properties.get(key)
-            if text and isinstance(prop, dict) and "description" not in prop:
-                prop["description"] = text
-        return json_schema
-
-
-# Keywords whose value is one subschema, a list of them, or a name -> subschema mapping.
-_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
-_MANY = ("anyOf", "oneOf", "allOf", "prefixItems")
-_NAMED = ("properties", "patternProperties", "dependentSchemas")
-_NULL = {"type": "null"}
-
-
-def _clean_schema(raw: dict[str, Any], owner: str) -> dict[str, Any]:
-    """Inline ``$defs``, drop titles and the top description, simplify ``X | None = None``."""
-    defs = raw.get("$defs", {})
-    body = {key: value for key, value in raw.items() if key != "$defs"}
-    out = _inline(body, defs, (), owner)
-    out.pop("description", None)  # the tool's own description already says it
-    return out
-
-
-def _inline(node: dict[str, Any], defs: dict[str, Any], stack: tuple[str, ...], owner: str) -> dict[str, Any]:
-    if "$ref" in node:
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
-            raise FncallError(
-                f"{owner}: cannot inline $ref {ref!r}; only '#/$defs/...' references are supported"
-            )
-        name = ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~")
-        if name in stack:
-            chain = " -> ".join((*stack, name))
-            raise FncallError(
-                f"{owner}: {name} refers to itself ({chain}); a tool schema must be finite, "
-                "so replace the recursive field with a fixed-depth model or a plain dict"
-            )
-        if name not in defs:
-            raise FncallError(f"{owner}: $ref {ref!r} points at no definition")
-        target = _inline(defs[name], defs, (*stack, name), owner)
-        rest = _inline({k: v for k, v in node.items() if k != "$ref"}, defs, stack, owner)
-        return _drop_none_default({**target, **rest})  # the field's own keys win over the model's
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        # "discriminator" is OpenAPI, not JSON Schema, and its mapping points into the dropped $defs.
-        if key in ("title", "discriminator"):
-            continue
-        if key in _ONE and isinstance(value, dict):
-            out[key] = _inline(value, defs, stack, owner)
-        elif key in _MANY and isinstance(value, list):
-            out[key] = [_inline(sub, defs, stack, owner) if isinstance(sub, dict) else sub for sub in value]
-        elif key in _NAMED and isinstance(value, dict):
-            out[key] = {name: _inline(sub, defs, stack, owner) for name, sub in value.items()}
-        else:
-            out[key] = value
-    return _drop_none_default(out)
-
-
-def _drop_none_default(schema: dict[str, Any]) -> dict[str, Any]:
-    """``X | None = None`` -> ``X``: leaving the argument out is how a call says "none"."""
-    if "default" not in schema or schema["default"] is not None:
-        return schema
-    out = {key: value for key, value in schema.items() if key != "default"}
-    branches = out.get("anyOf")
-    if isinstance(branches, list) and _NULL in branches:
-        rest = [branch for branch in branches if branch != _NULL]
-        del out["anyOf"]
-        if len(rest) == 1:
-            out = {**rest[0], **out}
-        elif rest:
-            out["anyOf"] = rest
-    return out
+# --- Models and functions ---------------------------------------------------------------------------
 
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _make_tool(name: Any, description: Any, parameters: Any, source: str, hint: str = "") -> Tool:
@@ -220,25 +75,6 @@ def _make_tool(name: Any, description: Any, parameters: Any, source: str, hint: 
         return Tool(name=name, description=description, parameters=parameters)
     except ValidationError as exc:
         raise FncallError(f"{source}: " + "; ".join(describe_validation_error(exc)) + hint) from None
-
-
-def _model_json_schema(model: type[BaseModel], owner: str, noun: str = "field") -> dict[str, Any]:
-    try:
-        return model.model_json_schema(schema_generator=_ToolSchemaGenerator)
-    except PydanticUserError as exc:  # a type with no JSON form, e.g. a callable: find whose it is
-        for field_name, info in model.model_fields.items():
-            annotation: Any = info.annotation
-            try:
-                TypeAdapter(annotation).json_schema()
-            except PydanticUserError:
-                raise FncallError(
-                    f"{owner}: {noun} {info.alias or field_name!r} has no JSON Schema ({_first_line(exc)}); "
-                    "use JSON-like types (str, int, list[...], a BaseModel, ...)"
-                ) from None
-        raise FncallError(f"{owner}: cannot build a JSON Schema: {_first_line(exc)}") from None
-
-
-# --- Models and functions ---------------------------------------------------------------------------
 
 
 def tool_from_model(
@@ -261,8 +97,8 @@ def tool_from_model(
     owner = f"model {model_cls.__name__}"
     tool_name = name or vars(model_cls).get("__tool_name__") or _snake(model_cls.__name__)
     if description is None:
-        description, _ = _parse_docstring(vars(model_cls).get("__doc__"))
-    parameters = _clean_schema(_model_json_schema(model_cls, owner), owner)
+        description, _ = parse_docstring(vars(model_cls).get("__doc__"))
+    parameters = clean_schema(model_json_schema(model_cls, owner), owner)
     return _make_tool(tool_name, description, parameters, owner)
 
 
@@ -287,8 +123,8 @@ def tool_from_function(
     model, _ = _signature_model(fn)
     owner = f"function {_callable_name(fn)!r}"
     if description is None:
-        description, _ = _parse_docstring(getattr(fn, "__doc__", None))
-    parameters = _clean_schema(_model_json_schema(model, owner, "parameter"), owner)
+        description, _ = parse_docstring(getattr(fn, "__doc__", None))
+    parameters = clean_schema(model_json_schema(model, owner, "parameter"), owner)
     return _make_tool(name or _callable_name(fn), description, parameters, owner)
 
 
@@ -310,7 +146,7 @@ def _signature_model(fn: Callable[..., Any]) -> tuple[type[BaseModel], dict[str,
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception as exc:  # unresolvable string annotations raise whatever their names raise
         raise FncallError(f"{owner}: cannot read its signature: {type(exc).__name__}: {exc}") from None
-    _, arg_docs = _parse_docstring(getattr(fn, "__doc__", None))
+    _, arg_docs = parse_docstring(getattr(fn, "__doc__", None))
     fields: dict[str, Any] = {}
     names: dict[str, str] = {}
     for index, param in enumerate(signature.parameters.values()):
@@ -350,7 +186,7 @@ def _signature_model(fn: Callable[..., Any]) -> tuple[type[BaseModel], dict[str,
                     f"{owner}: parameter {names[key]!r} has a type pydantic cannot validate ({hint!r}); "
                     "use JSON-like types (str, int, list[...], a BaseModel, ...)"
                 ) from None
-        raise FncallError(f"{owner}: {_first_line(exc)}") from None
+        raise FncallError(f"{owner}: {first_line(exc)}") from None
     return model, names
 
 
@@ -432,9 +268,9 @@ def _looks_gorilla(schema: Any, top: bool = True) -> bool:
         return True
     if top and "type" not in schema and "properties" in schema:
         return True
-    subs: list[Any] = [schema.get(key) for key in _ONE]
-    subs += [sub for key in _MANY for sub in schema.get(key) or []]
-    subs += [sub for key in _NAMED for sub in (schema.get(key) or {}).values()]
+    subs: list[Any] = [schema.get(key) for key in SUBSCHEMA_ONE]
+    subs += [sub for key in SUBSCHEMA_MANY for sub in schema.get(key) or []]
+    subs += [sub for key in SUBSCHEMA_NAMED for sub in (schema.get(key) or {}).values()]
     return any(_looks_gorilla(sub, top=False) for sub in subs)
 
 
@@ -586,129 +422,3 @@ def _validate(model: type[BaseModel], arguments: Any, label: str) -> BaseModel:
 def _short(obj: object, limit: int = 80) -> str:
     text = repr(obj)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# --- Loading many -------------------------------------------------------------------------------------
-
-_MODULE_ATTR = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-
-
-def load_tools(source: Sequence[Any] | str | os.PathLike[str]) -> list[Tool]:
-    """Load tools from a list of anything :func:`to_tool` accepts, or from a file or module.
-
-    A path may be a ``.json`` file (a list, one tool, or ``{"tools": [...]}``), a ``.jsonl`` file (a
-    tool per line), a ``.py`` file (its ``TOOLS`` list, else its ``@tool`` functions and models), or
-    ``"package.module:ATTR"`` naming a list. Tool names must be unique.
-
-    Example:
-        >>> [t.name for t in load_tools([{"name": "a"}, {"name": "b"}])]
-        ['a', 'b']
-    """
-    if isinstance(source, str | os.PathLike):
-        items = _load_path(os.fspath(source))
-    elif isinstance(source, list | tuple):
-        items = [(f"tools[{index}]", obj) for index, obj in enumerate(source)]
-    else:
-        raise FncallError(
-            f"load_tools takes a list, a .json/.jsonl/.py path or 'module:ATTR', not {_short(source)}"
-        )
-    tools: list[Tool] = []
-    seen: dict[str, str] = {}
-    for label, obj in items:
-        try:
-            built = to_tool(obj)
-        except FncallError as exc:
-            raise FncallError(f"{label}: {exc}") from None
-        if built.name in seen:
-            raise FncallError(
-                f"duplicate tool name {built.name!r} ({seen[built.name]} and {label}); tool names must be "
-                "unique, so rename one (e.g. @tool(name=...))"
-            )
-        seen[built.name] = label
-        tools.append(built)
-    return tools
-
-
-def _load_path(text: str) -> list[tuple[str, Any]]:
-    path = Path(text)
-    suffix = path.suffix.lower()
-    if suffix not in (".json", ".jsonl", ".py"):
-        if _MODULE_ATTR.match(text):
-            return _load_module_attr(text)
-        raise FncallError(
-            f"{text}: cannot load tools from it; give a .json, .jsonl or .py file or 'module:ATTR'"
-        )
-    if not path.is_file():
-        raise FncallError(f"{text}: no such file")
-    if suffix == ".py":
-        return _load_py(path, text)
-    try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FncallError(f"{text}: cannot read it: {exc}") from None
-    if suffix == ".jsonl":
-        return [
-            (f"{text}:{number}", _decode(line, text, number))
-            for number, line in enumerate(content.splitlines(), start=1)
-            if line.strip()
-        ]
-    data = _decode(content, text, None)
-    if isinstance(data, dict) and isinstance(data.get("tools"), list):
-        data = data["tools"]
-    entries = data if isinstance(data, list) else [data]
-    return [(f"{text}: tool {index}", entry) for index, entry in enumerate(entries)]
-
-
-def _decode(content: str, file: str, line: int | None) -> Any:
-    try:
-        return json.loads(content)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} at column {exc.colno}", file=file, line=line or exc.lineno
-        ) from None
-
-
-def _load_py(path: Path, text: str) -> list[tuple[str, Any]]:
-    # A private, path-unique module name: two tools.py files in different folders must not collide.
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-    stem = re.sub(r"\W", "_", path.stem)
-    module_name = f"_fncall_tools_{stem}_{digest}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise FncallError(f"{text}: cannot import it as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # pydantic resolves forward references through sys.modules
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # the user's code failed: show its real error
-        sys.modules.pop(module_name, None)
-        raise FncallError(f"{text}: importing it failed: {type(exc).__name__}: {exc}") from exc
-    if hasattr(module, "TOOLS"):
-        return _as_list(module.TOOLS, f"{text}: TOOLS")
-    found = [
-        (f"{text}: {attr}", value)
-        for attr, value in vars(module).items()
-        if _attached(value) is not None and getattr(value, "__module__", None) == module_name
-    ]
-    if not found:
-        raise FncallError(
-            f"{text}: no TOOLS list and no @tool function or model; define TOOLS = [...] or use @tool"
-        )
-    return found
-
-
-def _load_module_attr(text: str) -> list[tuple[str, Any]]:
-    module_name, attr = text.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # missing module or failing user code: show the real error
-        raise FncallError(f"{text}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from exc
-    if not hasattr(module, attr):
-        raise FncallError(f"{text}: module {module_name!r} has no attribute {attr!r}")
-    return _as_list(getattr(module, attr), text)
-
-
-def _as_list(value: Any, label: str) -> list[tuple[str, Any]]:
-    if not isinstance(value, list | tuple):
-        raise FncallError(f"{label} must be a list of tools, got {type(value).__name__}")
-    return [(f"{label}[{index}]", entry) for index, entry in enumerate(value)]

@@ -17,6 +17,7 @@ from typing import Any
 from fncall_data.errors import FncallError
 from fncall_data.issues import Issue
 from fncall_data.schema_check import CompiledSchema, compile_schema
+from fncall_data.tools import to_tool
 from fncall_data.types import Tool, ToolCall
 
 __all__ = ["Toolbox", "validate_call", "validate_calls"]
@@ -49,9 +50,14 @@ class Toolbox:
         ['wrong_type']
     """
 
-    def __init__(self, tools: Iterable[Tool]) -> None:
+    def __init__(self, tools: Iterable[Tool | Any]) -> None:
+        """Args:
+        tools: Tool objects, or anything :func:`fncall_data.tools.to_tool` reads (a ``@tool`` model
+            or function, an OpenAI spec, a JSON Schema tool dict, ...).
+        """
         self.tools: dict[str, Tool] = {}
-        for tool in tools:
+        for item in tools:
+            tool = item if isinstance(item, Tool) else to_tool(item)
             if tool.name in self.tools:
                 raise FncallError(f"two tools are named {tool.name!r}; tool names must be unique")
             self.tools[tool.name] = tool
