@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+# The CPU build of torch first: an unpinned torch would pull several GB of CUDA packages.
+"${pip[@]}" "torch==2.13.0"
+"${pip[@]}" -e ".[dev,train,eval]"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

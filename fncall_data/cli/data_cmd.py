@@ -7,10 +7,22 @@ import sys
 
 import click
 
+from fncall_data.cli.main import LazyGroup
+
 __all__ = ["data"]
 
 
-@click.group()
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "generate": "fncall_data.cli.generate_cmd:generate",
+        "catalog": "fncall_data.cli.generate_cmd:catalog",
+        "split": "fncall_data.cli.split_cmd:split",
+        "stats": "fncall_data.cli.split_cmd:stats",
+        "convert": "fncall_data.cli.convert_cmd:convert",
+        "formats": "fncall_data.cli.convert_cmd:formats",
+    },
+)
 def data() -> None:
     """Commands over function-calling record files (JSONL)."""
 

@@ -51,6 +51,8 @@ class LazyGroup(click.Group):
         "validate": "fncall_data.cli.validate_cmd:validate",
         "schema": "fncall_data.cli.validate_cmd:schema",
         "data": "fncall_data.cli.data_cmd:data",
+        "train": "fncall_train.cli:train",
+        "eval": "fncall_eval.cli:eval_group",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
