@@ -1,0 +1,26 @@
+"""Chat profiles: records to model text and model text to calls, shared by training and evaluation.
+
+Example:
+    >>> from fncall_data.profiles import PROFILES
+    >>> "gemma" in PROFILES.names()
+    True
+"""
+
+from __future__ import annotations
+
+from fncall_data.profiles.base import ChatProfile, Segment
+from fncall_data.registry import Registry
+
+__all__ = ["PROFILES", "ChatProfile", "Segment", "get_profile"]
+
+#: Profile classes by name; plugins register in the ``fncall.profiles`` entry-point group.
+PROFILES: Registry[type[ChatProfile]] = Registry("chat profile", group="fncall.profiles")
+PROFILES.register("gemma", "fncall_data.profiles.gemma:GemmaProfile")
+PROFILES.register("seed", "fncall_data.profiles.seed:SeedProfile")
+PROFILES.register("chatml", "fncall_data.profiles.chatml:ChatMLProfile")
+PROFILES.register("native", "fncall_data.profiles.native:NativeProfile")
+
+
+def get_profile(name: str) -> ChatProfile:
+    """A new profile object by registry name (``gemma``, ``seed``, ``chatml``, ``native``)."""
+    return PROFILES.get(name)()

@@ -1,0 +1,64 @@
+"""The chat profile interface: one object renders records for training and prompts for evaluation,
+and reads the model's turn back into tool calls, so what a model learns is what the evaluator reads.
+
+Concrete profiles (``gemma``, ``seed``, ``chatml``, ``native``) live beside this module and are looked
+up by name in :data:`fncall_data.profiles.PROFILES`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from fncall_data.extract import Extraction
+from fncall_data.types import Record
+
+__all__ = ["ChatProfile", "Segment"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of rendered text, and whether it is something the model must learn to write."""
+
+    text: str
+    trained: bool
+
+
+class ChatProfile(ABC):
+    """How records become model text and model text becomes calls.
+
+    Rendered text never contains the tokenizer's beginning-of-sequence token: the tokenizer adds it,
+    exactly once.
+    """
+
+    #: the profile's registry name
+    name: ClassVar[str]
+    #: strings the tokenizer must hold as single tokens (added as special tokens where missing)
+    special_tokens: ClassVar[tuple[str, ...]]
+    #: the model's turn ends at any of these; generation stops there
+    stop_strings: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def segments(self, record: Record) -> list[Segment]:
+        """The whole conversation as training text, split into trained and untrained pieces."""
+
+    @abstractmethod
+    def prompt(self, record: Record, turn: int) -> str:
+        """The text of ``record.messages[:turn]`` followed by the opening of the model's turn.
+
+        ``record.messages[turn]`` is an assistant turn; the model writes it after this prompt.
+        """
+
+    @abstractmethod
+    def parse(self, text: str, *, strict: bool = False) -> Extraction:
+        """Read the calls (and reasoning) out of what the model wrote after :meth:`prompt`."""
+
+    @abstractmethod
+    def chat_template(self) -> str:
+        """A Jinja chat template equivalent to :meth:`segments`, with generation markers around the
+        trained pieces, saved with the tokenizer so that other tools render the same text."""
+
+    def render(self, record: Record) -> str:
+        """The whole training text of ``record``."""
+        return "".join(segment.text for segment in self.segments(record))
