@@ -1,0 +1,64 @@
+"""The shared machinery of the built-in profiles: text laid out turn by turn, with the start of each
+assistant turn remembered, so that :meth:`segments` and :meth:`prompt` come from one rendering."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+from fncall_data.errors import InputError
+from fncall_data.extract import Extraction, extract
+from fncall_data.profiles.base import ChatProfile, Segment
+from fncall_data.types import Record
+
+__all__ = ["Layout", "LayoutProfile"]
+
+
+class Layout:
+    """Rendered text built piece by piece; neighbouring pieces with the same flag are merged."""
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        #: assistant message index -> character offset where the model starts writing that turn
+        self.turn_starts: dict[int, int] = {}
+        self._length = 0
+
+    def add(self, text: str, *, trained: bool = False) -> None:
+        """Append ``text`` (nothing for an empty string)."""
+        if not text:
+            return
+        if self.segments and self.segments[-1].trained == trained:
+            self.segments[-1] = Segment(self.segments[-1].text + text, trained)
+        else:
+            self.segments.append(Segment(text, trained))
+        self._length += len(text)
+
+    def start_turn(self, index: int) -> None:
+        """Remember that the model writes message ``index`` from here on."""
+        self.turn_starts[index] = self._length
+
+    def text(self) -> str:
+        """All the text so far."""
+        return "".join(segment.text for segment in self.segments)
+
+
+class LayoutProfile(ChatProfile):
+    """A profile that renders a record once, as a :class:`Layout`; segments and prompts come from it."""
+
+    @abstractmethod
+    def layout(self, record: Record) -> Layout:
+        """The whole conversation, laid out."""
+
+    def segments(self, record: Record) -> list[Segment]:
+        return self.layout(record).segments
+
+    def prompt(self, record: Record, turn: int) -> str:
+        if not 0 <= turn < len(record.messages) or record.messages[turn].role != "assistant":
+            raise InputError(
+                f"message {turn} is not an assistant turn; a prompt ends where an assistant turn starts",
+                field=f"record {record.id}",
+            )
+        laid = self.layout(record)
+        return laid.text()[: laid.turn_starts[turn]]
+
+    def parse(self, text: str, *, strict: bool = False) -> Extraction:
+        return extract(text, strict=strict)

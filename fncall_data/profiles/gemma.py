@@ -1,0 +1,176 @@
+"""The default profile: Gemma turns, tools folded into the first user turn, JSON calls in tags.
+
+Layout of a conversation (``<bos>`` is the tokenizer's, never part of the text)::
+
+    <start_of_turn>user
+    {system}
+
+    Tools (call one with <tool_call>{"name": ..., "arguments": {...}}</tool_call>, one block per call):
+    {"name": "get_weather", "description": "...", "parameters": {...}}
+
+    {user text}<end_of_turn>
+    <start_of_turn>model
+    <think>{reasoning}</think>{text}<tool_call>{"name": ..., "arguments": {...}}</tool_call><end_of_turn>
+    <start_of_turn>user
+    <tool_response>{result}</tool_response>
+    <tool_response>{result}</tool_response><end_of_turn>
+    <start_of_turn>model
+    {answer}<end_of_turn>
+
+The model learns everything it writes in its turns, its ``<end_of_turn>`` included; the newline after
+that token is not trained, because generation stops at the token. Prompts stay short: one instruction
+line and one compact JSON line per tool, since small models are trained on CPU with this profile.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from fncall_data.errors import InputError
+from fncall_data.profiles._layout import Layout, LayoutProfile
+from fncall_data.profiles.chat import canonical_json
+from fncall_data.types import Message, Record
+
+__all__ = ["TOOLS_HEADER", "GemmaProfile"]
+
+#: The one instruction line above the tool list.
+TOOLS_HEADER = (
+    'Tools (call one with <tool_call>{"name": ..., "arguments": {...}}</tool_call>, one block per call):'
+)
+
+
+class GemmaProfile(LayoutProfile):
+    """Gemma 2 / Gemma 3 turns with ``<tool_call>`` JSON calls and ``<tool_response>`` results.
+
+    Example:
+        >>> from fncall_data.types import Record
+        >>> r = Record(id="r", messages=[{"role": "user", "content": "Hi"},
+        ...     {"role": "assistant", "content": "Hello!"}])
+        >>> GemmaProfile().render(r)
+        '<start_of_turn>user\\nHi<end_of_turn>\\n<start_of_turn>model\\nHello!<end_of_turn>\\n'
+    """
+
+    name: ClassVar[str] = "gemma"
+    special_tokens: ClassVar[tuple[str, ...]] = (
+        "<start_of_turn>",
+        "<end_of_turn>",
+        "<tool_call>",
+        "</tool_call>",
+        "<tool_response>",
+        "</tool_response>",
+        "<think>",
+        "</think>",
+    )
+    stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>",)
+
+    def layout(self, record: Record) -> Layout:
+        out = Layout()
+        messages = record.messages
+
+        prelude = _prelude(record)
+        first_user = True
+        for i, message in enumerate(messages):
+            if message.role == "system":
+                if i != 0:
+                    raise InputError("a system message may only come first", field=f"record {record.id}")
+            elif message.role == "user":
+                out.add("<start_of_turn>user\n" + (prelude if first_user else "") + (message.content or ""))
+                out.add("<end_of_turn>\n")
+                first_user = False
+            elif message.role == "assistant":
+                if first_user:
+                    raise InputError(
+                        "the first turn after the system text must be a user turn",
+                        field=f"record {record.id}",
+                    )
+                out.add("<start_of_turn>model\n")
+                out.start_turn(i)
+                out.add(_model_text(message) + "<end_of_turn>", trained=True)
+                out.add("\n")
+            else:
+                previous_is_tool = i > 0 and messages[i - 1].role == "tool"
+                out.add("\n" if previous_is_tool else "<start_of_turn>user\n")
+                out.add(f"<tool_response>{message.content}</tool_response>")
+                if i + 1 == len(messages) or messages[i + 1].role != "tool":
+                    out.add("<end_of_turn>\n")
+
+        return out
+
+    def chat_template(self) -> str:
+        return _TEMPLATE
+
+
+def _prelude(record: Record) -> str:
+    """System text and tool list, which open the first user turn."""
+    text = ""
+    if record.messages[0].role == "system":
+        text = (record.messages[0].content or "") + "\n\n"
+    if record.tools:
+        lines = [
+            canonical_json({"name": t.name, "description": t.description, "parameters": t.parameters})
+            for t in record.tools
+        ]
+        text += TOOLS_HEADER + "\n" + "\n".join(lines) + "\n\n"
+    return text
+
+
+def _model_text(message: Message) -> str:
+    text = "" if message.reasoning is None else f"<think>{message.reasoning}</think>"
+    text += message.content or ""
+    for call in message.tool_calls or ():
+        text += (
+            "<tool_call>" + canonical_json({"name": call.name, "arguments": call.arguments}) + "</tool_call>"
+        )
+    return text
+
+
+def _jinja_str(text: str) -> str:
+    """A Python string as a Jinja string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+# The template mirrors GemmaProfile.layout step by step; tests check that both give the same text and
+# the same trained tokens. It is kept on one line per step and without whitespace between tags, so
+# the trim_blocks setting of transformers' Jinja environment changes nothing.
+_TEMPLATE = "".join(
+    [
+        "{% if bos_token %}{{ bos_token }}{% endif %}",
+        "{% set ns = namespace(prelude='', first=true) %}",
+        "{% if messages and messages[0].role == 'system' %}",
+        "{% set ns.prelude = messages[0].content + '\\n\\n' %}{% endif %}",
+        "{% if tools %}{% set ns.prelude = ns.prelude + " + _jinja_str(TOOLS_HEADER) + " %}",
+        "{% for tool in tools %}{% set fn = tool.function if tool.function is defined else tool %}",
+        "{% set ns.prelude = ns.prelude + '\\n' + ({'name': fn.name,"
+        " 'description': fn.description | default(''), 'parameters': fn.parameters} | tojson) %}",
+        "{% endfor %}",
+        "{% set ns.prelude = ns.prelude + '\\n\\n' %}{% endif %}",
+        "{% for message in messages %}",
+        "{% if message.role == 'system' %}",
+        "{% if not loop.first %}{{ raise_exception('a system message may only come first') }}{% endif %}",
+        "{% elif message.role == 'user' %}",
+        "{{ '<start_of_turn>user\\n' }}",
+        "{% if ns.first %}{{ ns.prelude }}{% set ns.first = false %}{% endif %}",
+        "{{ message.content }}{{ '<end_of_turn>\\n' }}",
+        "{% elif message.role == 'assistant' %}",
+        "{% if ns.first %}{{ raise_exception('the first turn after the system text must be a user turn') }}"
+        "{% endif %}",
+        "{{ '<start_of_turn>model\\n' }}{% generation %}",
+        "{% if message.reasoning is defined and message.reasoning is not none %}"
+        "{{ '<think>' + message.reasoning + '</think>' }}{% endif %}",
+        "{% if message.content is defined and message.content is not none %}{{ message.content }}{% endif %}",
+        "{% for call in message.tool_calls | default([]) %}{% set fn = call.function %}{{ '<tool_call>' }}",
+        "{% if fn.arguments is string %}{{ '{\"name\": ' + (fn.name | tojson) + ', \"arguments\": '"
+        " + fn.arguments + '}' }}",
+        "{% else %}{{ {'name': fn.name, 'arguments': fn.arguments} | tojson }}{% endif %}",
+        "{{ '</tool_call>' }}{% endfor %}",
+        "{{ '<end_of_turn>' }}{% endgeneration %}{{ '\\n' }}",
+        "{% else %}",
+        "{% if not loop.first and loop.previtem.role == 'tool' %}{{ '\\n' }}"
+        "{% else %}{{ '<start_of_turn>user\\n' }}{% endif %}",
+        "{{ '<tool_response>' + message.content + '</tool_response>' }}",
+        "{% if loop.last or loop.nextitem.role != 'tool' %}{{ '<end_of_turn>\\n' }}{% endif %}",
+        "{% endif %}",
+        "{% endfor %}",
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}",
+    ]
+)
