@@ -33,7 +33,8 @@ from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, Wr
 from fncall_data.formats.common import build_record, tools_from_specs
 from fncall_data.formats.sources import iter_rows, write_rows
 from fncall_data.turns import evaluated_turn
-from fncall_data.types import Record
+from fncall_data.types import Record, Tool
+from fncall_data.validate import Toolbox
 
 __all__ = [
     "BFCL_CATEGORIES",
@@ -120,15 +121,27 @@ class BfclFormat(Format):
             if category not in _NO_ANSWER:
                 raise RowError(f"no possible answer for id {record_id!r} (a ground_truth row with this id)")
             truth = []
-        expected = _answers(truth)
+        expected, dropped = _known_arguments(_answers(truth), tools)
+        params = {t.name: t.parameters for t in tools}
         calls = [
-            {"id": f"call_{i + 1}", "name": a["name"], "arguments": _reference(a["arguments"])}
+            {
+                "id": f"call_{i + 1}",
+                "name": a["name"],
+                "arguments": _reference(a["arguments"], params.get(a["name"], {})),
+            }
             for i, a in enumerate(expected)
         ]
-        messages.append(
+        meta: dict[str, Any] = {"source": self.name, "row": number, "reference": "possible_answer"}
+        problems = _checked_reference(calls, tools)
+        if problems:
+            # the answers stay as BFCL wrote them; only the reference turn cannot show a valid call
+            calls, meta["reference"], meta["reference_issues"] = [], "none", problems
+        reference = (
             {"role": "assistant", "tool_calls": calls} if calls else {"role": "assistant", "content": ""}
         )
-        meta = {"source": self.name, "row": number, "reference": "possible_answer"}
+        messages.append(reference)
+        if dropped:
+            meta["dropped_answer_arguments"] = dropped
         return build_record(
             record_id=record_id,
             messages=messages,
@@ -205,28 +218,77 @@ def _answers(truth: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _known_arguments(
+    answers: list[dict[str, Any]], tools: list[Tool]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The answers without arguments their tool does not declare (a few BFCL answers have such).
+
+    No call can both follow the tool's schema and hold such an argument, so it is taken out, and named
+    in ``meta["dropped_answer_arguments"]`` so that nothing disappears unseen.
+    """
+    declared = {t.name: set((t.parameters.get("properties") or {}).keys()) for t in tools}
+    dropped: list[str] = []
+    out = []
+    for answer in answers:
+        known = declared.get(answer["name"])
+        arguments = answer["arguments"]
+        if known is not None:
+            dropped += [f"{answer['name']}.{key}" for key in arguments if key not in known]
+            arguments = {k: v for k, v in arguments.items() if k in known}
+        out.append({"name": answer["name"], "arguments": arguments})
+    return out, dropped
+
+
 _OMIT = object()
 
 
-def _reference(arguments: dict[str, list[Any]]) -> dict[str, Any]:
-    """One call that the answer accepts: the first acceptable value of each argument."""
+def _reference(arguments: dict[str, list[Any]], schema: dict[str, Any]) -> dict[str, Any]:
+    """One call that the answer accepts: per argument, the first acceptable value its schema accepts.
+
+    BFCL's answers hold a few values their own schemas reject (``None`` for an optional string); such
+    an argument is left out of the reference call when the tool does not require it.
+    """
+    properties = schema.get("properties") or {}
+    required = set(schema.get("required") or ())
     out = {}
     for key, values in arguments.items():
-        value = _pick(values)
+        value = _pick(values, properties.get(key), key in required)
         if value is not _OMIT:
             out[key] = value
     return out
 
 
-def _pick(values: list[Any]) -> Any:
+def _pick(values: list[Any], schema: Any, required: bool) -> Any:
+    from jsonschema import Draft202012Validator
+
+    checker = Draft202012Validator(schema) if isinstance(schema, dict) else None
+    candidates = []
     for value in values:
-        if value == "":
-            continue
-        # a dict argument's ground truth is itself {key: [acceptable values]}
-        if isinstance(value, dict) and value and all(isinstance(v, list) for v in value.values()):
-            return _reference(value)
-        return value
-    return _OMIT
+        if value != "":
+            candidates += [value, _resolve(value, schema)]
+    for value in candidates:
+        if checker is not None and checker.is_valid(value):
+            return value
+    if checker is None or not required or "" in values or not candidates:
+        return _OMIT
+    return candidates[1]  # no value fits: the reference check below says why
+
+
+def _resolve(value: Any, schema: Any) -> Any:
+    """A dict argument's ground truth is itself ``{key: [acceptable values]}``, also inside lists."""
+    schema = schema if isinstance(schema, dict) else {}
+    if isinstance(value, dict) and value and all(isinstance(v, list) for v in value.values()):
+        return _reference(value, schema)
+    if isinstance(value, list):
+        return [_resolve(item, schema.get("items")) for item in value]
+    return value
+
+
+def _checked_reference(calls: list[dict[str, Any]], tools: list[Tool]) -> list[str]:
+    """What is wrong with the reference calls against their tools (a few BFCL answers fit no schema)."""
+    box = Toolbox(tools)
+    issues = [i for n, call in enumerate(calls) for i in box.validate_call(call, n)]
+    return [f"{i.code} at {i.path}: {i.message}" for i in issues]
 
 
 def _ground_truth(record: Record) -> list[dict[str, Any]]:
