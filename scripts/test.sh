@@ -16,4 +16,6 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
+# the BFCL v4 data that tests/test_bfcl*.py imports (pinned bfcl-eval wheel, cached in .cache/bfcl/)
+bash scripts/fetch_bfcl.sh
 .venv/bin/pytest "$@"
