@@ -63,7 +63,7 @@ class WriteResult:
     Attributes:
         written: how many records were written.
         rejects: records the format cannot carry (row = the record's position, 1-based).
-        lost: per field the format cannot hold (``reasoning``, ``id``, ...), how many records lost it.
+        lost: per field the format cannot hold (``reasoning``, ...), how many times it was left out.
         paths: every file written.
     """
 
