@@ -160,6 +160,9 @@ def load_model(
         model, tokenizer = _load_folder(folder, torch_dtype)
         source = os.fspath(folder.resolve())
     added = add_profile_tokens(model, tokenizer, profile) if profile is not None else []
+    bind = getattr(profile, "bind", None)
+    if callable(bind):
+        bind(tokenizer)  # the native profile renders with this tokenizer's own template
     model.to(resolved_device)
     model.eval()
     dtype_name = str(torch_dtype).removeprefix("torch.")
@@ -292,6 +295,7 @@ def _materialize(target: Path, build: Any, label: str) -> Path:
     """Build a model folder in a temporary folder beside ``target``, then rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the cache is shared like any model folder
     started = time.perf_counter()
     try:
         build(tmp)

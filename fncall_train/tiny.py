@@ -48,11 +48,12 @@ _CORPUS: tuple[str, ...] = (
     "user\nWhat is the weather in Paris today?",
     "model\nThe weather in Paris is sunny, 21 degrees.",
     '{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}',
-    '{"name": "convert_currency", "arguments": {"amount": 500, "from_currency": "USD", "to_currency": "EUR"}}',
+    '{"name": "convert_currency", "arguments": {"amount": 500, "from_currency": "USD", '
+    '"to_currency": "EUR"}}',
     '{"name": "search", "arguments": {"query": "flights to Rome", "limit": 5}}',
     '{"name": "get_weather", "description": "Current weather for a city.", "parameters": {"type": "object", '
-    '"properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},'
-    ' "required": ["city"]}}',
+    '"properties": {"city": {"type": "string"}, "unit": {"type": "string", '
+    '"enum": ["celsius", "fahrenheit"]}}, "required": ["city"]}}',
     '{"type": "function", "function": {"name": "send_email", "description": "Send an email.", "parameters": '
     '{"type": "object", "properties": {"to": {"type": "string"}, "body": {"type": "string"}}, "required": '
     '["to", "body"]}}}',
