@@ -1,0 +1,136 @@
+"""``hf``: transformers generation, the base model loaded once and PEFT adapters switched on top.
+
+Prompts are rendered by the same chat profile as training (``profile.prompt(record, turn)``) and
+outputs read back with ``profile.parse``. Generation is batched with LEFT padding (so every prompt
+ends where generation starts), greedy unless a temperature is set, and stops at the profile's end of
+turn. Prompts are sorted by length before batching, so a batch wastes little on padding; the
+predictions still carry their record ids, whatever the order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from fncall_data.profiles import get_profile
+from fncall_data.turns import evaluated_turn
+from fncall_data.types import Record
+from fncall_eval.backends.base import Backend, GenerateConfig, require
+from fncall_eval.predictions import Prediction
+
+__all__ = ["HFBackend", "create"]
+
+log = logging.getLogger(__name__)
+
+
+class HFBackend(Backend):
+    """A transformers model with any number of LoRA adapters, one active at a time."""
+
+    def __init__(self, config: GenerateConfig) -> None:
+        from fncall_train.models import load_model
+
+        self.config = config
+        self.profile = get_profile(config.profile)
+        self.parse = self.profile.parse
+        self.loaded = load_model(config.model, profile=self.profile, dtype=config.dtype, device=config.device)
+        self.model: Any = self.loaded.model
+        self.tokenizer: Any = self.loaded.tokenizer
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self._adapters: dict[str, str] = {}  # adapter folder -> its name inside the PeftModel
+        self._stop_ids, self._stop_strings = self._stops()
+
+    def _stops(self) -> tuple[list[int], list[str]]:
+        """Stop strings that are single tokens become end-of-sequence ids (cheap); others stay strings."""
+        ids = [self.tokenizer.eos_token_id] if self.tokenizer.eos_token_id is not None else []
+        strings = []
+        for stop in self.profile.stop_strings:
+            tokens = self.tokenizer.encode(stop, add_special_tokens=False)
+            if len(tokens) == 1:
+                ids.append(tokens[0])
+            else:
+                strings.append(stop)
+        return sorted(set(ids)), strings
+
+    def prompts(self, records: Sequence[Record]) -> list[str]:
+        """The prompt text of each record: the conversation up to the evaluated turn."""
+        return [self.profile.prompt(r, evaluated_turn(r)) for r in records]
+
+    def _activate(self, adapter: str | None) -> AbstractContextManager[Any]:
+        """Make ``adapter`` the active one; for the base model, a context that disables adapters."""
+        if adapter is None:
+            return self.model.disable_adapter() if self._adapters else nullcontext()
+        path = os.path.abspath(adapter)
+        if path not in self._adapters:
+            from peft import PeftModel
+
+            name = f"adapter_{len(self._adapters)}"
+            if self._adapters:
+                self.model.load_adapter(path, adapter_name=name)
+            else:
+                self.model = PeftModel.from_pretrained(self.model, path, adapter_name=name)
+            self.model.eval()
+            self._adapters[path] = name
+        self.model.set_adapter(self._adapters[path])
+        return nullcontext()
+
+    def generate_texts(self, prompts: Sequence[str]) -> list[str]:
+        """Generate for one batch of prompt texts with the active model (left padding)."""
+        import torch
+
+        encoded = self.tokenizer(
+            list(prompts), return_tensors="pt", padding=True, add_special_tokens=True
+        ).to(self.loaded.device)
+        sample = self.config.temperature > 0
+        options: dict[str, Any] = {
+            "max_new_tokens": self.config.max_new_tokens,
+            "do_sample": sample,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self._stop_ids,
+        }
+        if sample:
+            options["temperature"] = self.config.temperature
+        else:  # greedy: say so, so a model's own sampling defaults do not warn or apply
+            options.update(temperature=None, top_p=None, top_k=None)
+        if self._stop_strings:
+            options.update(stop_strings=self._stop_strings, tokenizer=self.tokenizer)
+        with torch.inference_mode():
+            output = self.model.generate(**encoded, **options)
+        new = output[:, encoded["input_ids"].shape[1] :]
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=False)
+        return [self._cut(t) for t in texts]
+
+    def _cut(self, text: str) -> str:
+        """The text up to the end of the turn; padding and end-of-sequence tokens removed."""
+        ends = [*self.profile.stop_strings, self.tokenizer.eos_token, self.tokenizer.pad_token]
+        cut = min((i for i in (text.find(e) for e in ends if e) if i >= 0), default=len(text))
+        return text[:cut]
+
+    def generate(self, records: Sequence[Record], *, adapter: str | None = None) -> Iterator[Prediction]:
+        prompts = self.prompts(records)
+        lengths = [len(self.tokenizer.encode(p)) for p in prompts]
+        order = sorted(range(len(records)), key=lambda i: -lengths[i])
+        size = self.config.batch_size
+        with self._activate(adapter):
+            for start in range(0, len(order), size):
+                batch = order[start : start + size]
+                began = time.perf_counter()
+                texts = self.generate_texts([prompts[i] for i in batch])
+                each = (time.perf_counter() - began) / len(batch)
+                for i, text in zip(batch, texts, strict=True):
+                    yield Prediction(records[i].id, text, seconds=each)
+
+    def close(self) -> None:
+        self.model = None
+        self._adapters.clear()
+
+
+def create(config: GenerateConfig) -> Backend:
+    """The factory registered as ``hf``: needs torch, transformers and peft (the train extra)."""
+    require("hf", ("torch", "transformers", "peft"), 'pip install "fncall[train]"')
+    return HFBackend(config)

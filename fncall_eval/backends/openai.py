@@ -1,0 +1,152 @@
+"""``openai``: any OpenAI-compatible server (vLLM, TGI, llama.cpp server, ...), with the standard library.
+
+Requests run concurrently in threads (``GenerateConfig.concurrency``); a request that fails with a
+network error, a timeout, HTTP 429 or a 5xx is retried with exponential backoff up to
+``retries`` more times, then becomes a failed row. Tools go either natively (``/chat/completions``
+with ``tools=``; the reply's ``tool_calls`` are kept as the raw message) or rendered by the chat
+profile (``/completions`` with the profile's prompt text and stop strings; the text is read back with
+the profile's ``parse``). An adapter is a model name the server serves (vLLM's ``--lora-modules``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from fncall_data.profiles import get_profile
+from fncall_data.profiles.chat import chat_messages, chat_tools
+from fncall_data.turns import evaluated_turn
+from fncall_data.types import Record
+from fncall_eval.backends.base import Backend, GenerateConfig
+from fncall_eval.predictions import Prediction
+
+__all__ = ["OpenAIBackend", "create", "openai_messages"]
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+class _Retryable(Exception):
+    pass
+
+
+def openai_messages(record: Record) -> list[dict[str, Any]]:
+    """The messages before the evaluated turn, as the chat completions API takes them.
+
+    Example:
+        >>> r = Record(id="r", messages=[{"role": "user", "content": "hi"},
+        ...     {"role": "assistant", "content": "hello"}])
+        >>> openai_messages(r)
+        [{'role': 'user', 'content': 'hi'}]
+    """
+    out = []
+    for message in chat_messages(record)[: evaluated_turn(record)]:
+        message = {k: v for k, v in message.items() if k != "reasoning"}  # not an API field
+        if "tool_calls" in message:
+            message["tool_calls"] = [
+                {**c, "function": {**c["function"], "arguments": json.dumps(c["function"]["arguments"])}}
+                for c in message["tool_calls"]
+            ]
+            message.setdefault("content", None)
+        out.append(message)
+    return out
+
+
+class OpenAIBackend(Backend):
+    """Sends one request per record to an OpenAI-compatible server."""
+
+    def __init__(self, config: GenerateConfig, *, backoff_s: float = 0.5) -> None:
+        self.config = config
+        self.backoff_s = backoff_s
+        self.profile = get_profile(config.profile) if config.tools == "profile" else None
+        self.parse = self.profile.parse if self.profile is not None else None
+        self.api_key = os.environ.get(config.api_key_env)
+
+    def _body(self, record: Record, model: str) -> tuple[str, dict[str, Any]]:
+        base = self.config.base_url.rstrip("/")
+        common = {
+            "model": model,
+            "max_tokens": self.config.max_new_tokens,
+            "temperature": self.config.temperature,
+        }
+        if self.profile is not None:
+            prompt = self.profile.prompt(record, evaluated_turn(record))
+            return f"{base}/completions", {
+                **common,
+                "prompt": prompt,
+                "stop": list(self.profile.stop_strings),
+            }
+        body: dict[str, Any] = {**common, "messages": openai_messages(record)}
+        if record.tools:
+            body["tools"] = chat_tools(record)
+        return f"{base}/chat/completions", body
+
+    def _post(self, url: str, body: dict[str, Any]) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", errors="replace")[:300]
+            if exc.code in _RETRY_STATUS:
+                raise _Retryable(f"HTTP {exc.code}: {detail}") from None
+            raise RuntimeError(f"HTTP {exc.code} from {url}: {detail}") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise _Retryable(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+
+    def _one(self, record: Record, model: str) -> Prediction:
+        started = time.perf_counter()
+        url, body = self._body(record, model)
+        error = ""
+        for attempt in range(self.config.retries + 1):
+            if attempt:
+                time.sleep(min(8.0, self.backoff_s * 2 ** (attempt - 1)))
+            try:
+                reply = self._post(url, body)
+                return self._prediction(record.id, reply, time.perf_counter() - started)
+            except _Retryable as exc:
+                error = str(exc)
+                log.warning("%s: try %d failed: %s", record.id, attempt + 1, error)
+            except (RuntimeError, ValueError, KeyError, IndexError, TypeError) as exc:
+                return Prediction(record.id, error=str(exc), seconds=time.perf_counter() - started)
+        return Prediction(
+            record.id,
+            error=f"gave up after {self.config.retries + 1} tries: {error}",
+            seconds=time.perf_counter() - started,
+        )
+
+    def _prediction(self, ident: str, reply: Any, seconds: float) -> Prediction:
+        choice = reply["choices"][0]
+        if self.profile is not None:
+            return Prediction(ident, str(choice.get("text") or ""), seconds=seconds)
+        message = choice["message"]
+        text = message.get("content")
+        if message.get("tool_calls"):
+            return Prediction(ident, text, message=message, seconds=seconds)
+        return Prediction(ident, text or "", seconds=seconds)
+
+    def generate(self, records: Sequence[Record], *, adapter: str | None = None) -> Iterator[Prediction]:
+        model = adapter or self.config.model
+        pool = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="fncall-openai")
+        try:
+            futures = [pool.submit(self._one, record, model) for record in records]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def create(config: GenerateConfig) -> Backend:
+    """The factory registered as ``openai`` (standard library only: nothing to install)."""
+    return OpenAIBackend(config)
