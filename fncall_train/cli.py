@@ -1,0 +1,125 @@
+"""``fncall train``: LoRA SFT of a function-calling model, and ``fncall train merge``.
+
+The command parses options into a :class:`~fncall_train.config.TrainConfig` (recipe, then the YAML
+file, then the options given), calls :func:`fncall_train.run.train` and prints progress and the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+__all__ = ["train"]
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--model", help="Hub id, local folder, .gguf file, 'embedded' or 'tiny'. [default: google/gemma-2-2b-it]"
+)
+@click.option(
+    "--data", type=click.Path(), help="Training records: a JSONL file of records or a dataset folder."
+)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False), help="Run folder (adapter, manifest).")
+@click.option(
+    "--recipe", help="'default' (fncall's) or 'seed' (the tutorial, faithfully). [default: default]"
+)
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="YAML file of TrainConfig fields."
+)
+@click.option("--backend", help="Trainer backend: 'trl' or 'hf'.")
+@click.option("--profile", help="Chat profile that renders the records.")
+@click.option("--max-steps", type=int, help="Stop after this many optimizer steps.")
+@click.option("--epochs", type=float, help="Passes over the data.")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Peak learning rate.")
+@click.option("--batch-size", type=int, help="Examples per device per micro-step.")
+@click.option("--grad-accum", type=int, help="Micro-steps per optimizer step.")
+@click.option("--max-length", type=int, help="Longest example in tokens; longer ones are dropped (counted).")
+@click.option(
+    "--packing", type=click.Choice(["none", "padding_free", "wrapped"]), help="How examples share rows."
+)
+@click.option("--loss-on", type=click.Choice(["model_turns", "all"]), help="What the loss covers.")
+@click.option("--lora-r", type=int, help="LoRA rank.")
+@click.option("--lora-alpha", type=int, help="LoRA alpha.")
+@click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), help="Compute precision.")
+@click.option("--device", help="'auto', 'cpu', 'cuda', ...")
+@click.option("--seed", type=int, help="Random seed.")
+@click.option("--save-steps", type=int, help="Write a checkpoint every N steps.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Where converted models are cached.")
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint in OUTPUT_DIR/checkpoints.")
+@click.pass_context
+def train(
+    ctx: click.Context, /, config_file: str | None, recipe: str | None, resume: bool, **options: Any
+) -> None:
+    """Train a LoRA adapter on function-calling records.
+
+    \b
+    fncall train --model tiny --data d.jsonl -o runs/t
+    fncall train --model embedded --data d.jsonl -o runs/e --max-steps 20
+    fncall train --recipe seed --data d.jsonl -o runs/seed     # the tutorial, as a baseline
+    fncall train merge runs/t -o merged/                       # a full model with the adapter merged
+
+    Writes OUTPUT_DIR/adapter (PEFT), OUTPUT_DIR/tokenizer and OUTPUT_DIR/fncall_run.json (config,
+    versions, data sha256, loss curve, tokens/s, peak memory). Examples longer than --max-length are
+    dropped and listed in OUTPUT_DIR/rejects.jsonl, never cut.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from fncall_train.config import load_config
+    from fncall_train.run import ProgressEvent
+    from fncall_train.run import train as run_training
+
+    config = load_config(config_file, recipe=recipe, **options)
+    _show_library_logs()
+    click.echo(
+        f"training {config.model} with recipe {config.recipe!r} ({config.backend}) into {config.output_dir}"
+    )
+
+    def show(event: ProgressEvent) -> None:
+        parts = [f"step {event.step}/{event.max_steps}"]
+        if event.loss is not None:
+            parts.append(f"loss {event.loss:.4f}")
+        if event.learning_rate is not None:
+            parts.append(f"lr {event.learning_rate:.2e}")
+        if event.tokens_per_s is not None:
+            parts.append(f"{event.tokens_per_s:.0f} tok/s")
+        click.echo("  ".join(parts))
+
+    result = run_training(config, show, resume=resume)
+    click.echo(f"data: {result.data.summary()}")
+    click.echo(
+        f"done: {result.steps} steps in {result.wall_s:.1f}s, {result.tokens_per_s:.0f} tokens/s, "
+        f"loss {_fmt(result.first_loss)} -> {_fmt(result.last_loss)}, "
+        f"peak memory {result.peak_memory_mb:.0f} MB"
+    )
+    click.echo(f"adapter: {result.adapter_dir} ({result.adapter_mb:.2f} MB), base {result.base_model}")
+
+
+@train.command("merge")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "-o", "--output-dir", required=True, type=click.Path(file_okay=False), help="Merged model folder."
+)
+@click.option(
+    "--dtype", type=click.Choice(["auto", "bfloat16", "float32"]), default="auto", show_default=True
+)
+def merge(run_dir: str, output_dir: str, dtype: str) -> None:
+    """Merge a run's adapter into its base model and save the full model with the run's tokenizer."""
+    from fncall_train.merge import merge_run
+
+    out = merge_run(run_dir, output_dir, dtype=dtype)
+    click.echo(f"merged model written to {out}")
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _show_library_logs() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("fncall_train")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)

@@ -1,0 +1,327 @@
+"""One training run, from a config to an adapter folder and a manifest: :func:`train`.
+
+The run folder (``config.output_dir``) holds::
+
+    adapter/           the LoRA adapter (PEFT format), its base_model_name_or_path a real folder
+    tokenizer/         the tokenizer with the profile's tokens and chat template
+    checkpoints/       resumable trainer checkpoints (``resume=True`` continues from the last)
+    rejects.jsonl      every example left out, with its place and reason (only when there are any)
+    fncall_run.json    config, package versions, data sha256, loss curve, wall time, tokens/s, memory
+
+Under ``torchrun`` / ``accelerate launch`` every process runs :func:`train`; only the first writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from fncall_data.errors import FncallError
+from fncall_data.io import atomic_write
+from fncall_data.profiles import get_profile
+from fncall_train.backends import TrainJob, get_trainer_factory
+from fncall_train.config import TrainConfig
+from fncall_train.data import DataReport, build_report, prepare_examples, read_records
+
+__all__ = ["MANIFEST", "Progress", "ProgressEvent", "RunResult", "train"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "fncall_run.json"
+_PACKAGES = ("fncall", "torch", "transformers", "trl", "peft", "accelerate", "datasets", "tokenizers")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """One logged training step."""
+
+    step: int
+    max_steps: int
+    loss: float | None
+    learning_rate: float | None
+    tokens_per_s: float | None
+
+
+Progress = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced; everything here is also in ``fncall_run.json``."""
+
+    output_dir: Path
+    adapter_dir: Path
+    base_model: str
+    steps: int
+    loss_curve: list[dict[str, float]]
+    wall_s: float
+    tokens: int
+    tokens_per_s: float
+    peak_memory_mb: float
+    adapter_mb: float
+    data: DataReport
+    new_tokens: list[str] = field(default_factory=list)
+
+    @property
+    def first_loss(self) -> float | None:
+        """The loss of the first logged step."""
+        return self.loss_curve[0]["loss"] if self.loss_curve else None
+
+    @property
+    def last_loss(self) -> float | None:
+        """The loss of the last logged step."""
+        return self.loss_curve[-1]["loss"] if self.loss_curve else None
+
+
+def train(config: TrainConfig, progress: Progress | None = None, *, resume: bool = False) -> RunResult:
+    """Train a LoRA adapter as ``config`` says and write the run folder.
+
+    Args:
+        config: the run's configuration (see :func:`fncall_train.config.load_config`).
+        progress: called at every logged step with loss, learning rate and tokens/s.
+        resume: continue from the last checkpoint in ``output_dir/checkpoints`` (same config).
+
+    Raises:
+        FncallError: a user mistake: missing data, unknown recipe or profile, a hub model that is not
+            available offline, nothing left to train on, nothing to resume from.
+
+    Example:
+        >>> from fncall_train import load_config, train  # doctest: +SKIP
+        >>> result = train(load_config(data="d.jsonl", output_dir="runs/t", model="tiny"))  # doctest: +SKIP
+        >>> result.adapter_dir.name  # doctest: +SKIP
+        'adapter'
+    """
+    # Nothing leaves this machine unless the user named a hub model: TRL pings home otherwise.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from fncall_train.models import load_model
+
+    profile = get_profile(config.profile)
+    source = read_records(config.data)  # fail on bad data before loading a model
+    checkpoint = _last_checkpoint(config) if resume else None
+
+    loaded = load_model(config.model, profile=profile, dtype=_dtype(config), device=config.device,
+                        cache_dir=config.cache_dir)  # fmt: skip
+    model, tokenizer = loaded.model, loaded.tokenizer
+    new_tokens = list(loaded.added_tokens)
+    tokenizer.chat_template = profile.chat_template()
+
+    examples, rejects, counts = prepare_examples(source.records, profile, tokenizer, config)
+    main = _is_main_process()
+    report = build_report(
+        os.fspath(config.data), source, examples, rejects, counts, config,
+        config.output_dir / "rejects.jsonl" if main else None,
+    )  # fmt: skip
+    log.info("data: %s", report.summary())
+    base_path = _base_folder(loaded, config, main)
+
+    from peft import get_peft_model
+
+    new_ids = [tokenizer.get_vocab()[t] for t in new_tokens]
+    peft_model = get_peft_model(model, config.lora_config(new_ids))
+    tracker = _tracker(progress)
+    job = TrainJob(config, peft_model, tokenizer, examples, config.sft_config(), [tracker])
+    trainer = get_trainer_factory(config.backend)(job)
+    _quiet(trainer)
+
+    _reset_peak_memory()
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=os.fspath(checkpoint) if checkpoint else None)
+    wall = time.perf_counter() - started
+
+    state = trainer.state
+    seen = int(state.num_input_tokens_seen) - tracker.tokens_at_start
+    curve = _loss_curve(state.log_history)
+    adapter_dir = config.output_dir / "adapter"
+    adapter_mb = 0.0
+    if trainer.is_world_process_zero():
+        peft_model.peft_config["default"].base_model_name_or_path = base_path
+        peft_model.save_pretrained(
+            os.fspath(adapter_dir), save_embedding_layers=_save_embeddings(config, new_ids)
+        )
+        tokenizer.save_pretrained(os.fspath(config.output_dir / "tokenizer"))
+        adapter_mb = _folder_mb(adapter_dir)
+    result = RunResult(
+        output_dir=config.output_dir,
+        adapter_dir=adapter_dir,
+        base_model=base_path,
+        steps=int(state.global_step),
+        loss_curve=curve,
+        wall_s=wall,
+        tokens=seen,
+        tokens_per_s=seen / wall if wall > 0 else 0.0,
+        peak_memory_mb=_peak_memory_mb(),
+        adapter_mb=adapter_mb,
+        data=report,
+        new_tokens=new_tokens,
+    )
+    if trainer.is_world_process_zero():
+        _write_manifest(config, result, trainer, resumed_from=checkpoint)
+    return result
+
+
+def _save_embeddings(config: TrainConfig, new_ids: list[int]) -> bool:
+    """Whether the adapter must carry whole embedding matrices.
+
+    Decided here rather than by PEFT's "auto", which would look the base up on the hub. With LoRA on
+    the embedding (the tutorial) PEFT needs them; with new tokens trained as trainable tokens only
+    their rows travel; new tokens that are not trained still need the grown matrices.
+    """
+    targeted = any(t in {"embed_tokens", "lm_head"} for t in config.lora_targets)
+    return targeted or (bool(new_ids) and not config.train_new_tokens)
+
+
+def _quiet(trainer: Any) -> None:
+    """The library never prints: drop the trainer's stdout printer (progress goes to ``progress``)."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+
+def _dtype(config: TrainConfig) -> str:
+    return "bfloat16" if config.use_bf16() else "float32"
+
+
+def _base_folder(loaded: Any, config: TrainConfig, main: bool) -> str:
+    """What the adapter names as its base: the folder the weights came from, or the hub id."""
+    source = Path(loaded.source)
+    if source.is_dir():
+        return os.fspath(source.resolve())
+    if source.suffix or not loaded.source:
+        # weights that exist only in memory: save them once beside the run
+        folder = config.output_dir / "base"
+        if main and not (folder / "config.json").is_file():
+            loaded.model.save_pretrained(os.fspath(folder))
+            loaded.tokenizer.save_pretrained(os.fspath(folder))
+        return os.fspath(folder.resolve())
+    return str(loaded.source)
+
+
+def _last_checkpoint(config: TrainConfig) -> Path:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = config.checkpoint_dir
+    last = get_last_checkpoint(os.fspath(folder)) if folder.is_dir() else None  # type: ignore[no-untyped-call]
+    if last is None:
+        raise FncallError(f"nothing to resume: no checkpoint in {folder}; run without --resume first")
+    return Path(last)
+
+
+def _is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+class _Tracker:
+    """A trainer callback that records tokens/s between logs and forwards progress events."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.tokens_at_start = 0
+        self._last: tuple[float, int] | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.tokens_at_start = int(state.num_input_tokens_seen)
+        self._last = (time.perf_counter(), self.tokens_at_start)
+
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+    ) -> None:
+        logs = logs if logs is not None else {}
+        if "loss" not in logs:
+            return
+        now, seen = time.perf_counter(), int(state.num_input_tokens_seen)
+        rate = None
+        if self._last is not None and now > self._last[0]:
+            rate = (seen - self._last[1]) / (now - self._last[0])
+        self._last = (now, seen)
+        logs["tokens_per_s"] = rate
+        if self.progress is not None and state.is_world_process_zero:
+            self.progress(ProgressEvent(state.global_step, state.max_steps, logs.get("loss"),
+                                        logs.get("learning_rate"), rate))  # fmt: skip
+
+
+def _tracker(progress: Progress | None) -> Any:
+    from transformers import TrainerCallback
+
+    class Tracker(_Tracker, TrainerCallback):
+        pass
+
+    return Tracker(progress)
+
+
+def _loss_curve(history: list[dict[str, Any]]) -> list[dict[str, float]]:
+    keys = ("step", "loss", "learning_rate", "grad_norm", "tokens_per_s", "num_input_tokens_seen")
+    return [{k: h[k] for k in keys if h.get(k) is not None} for h in history if "loss" in h]
+
+
+def _reset_peak_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+
+
+def _peak_memory_mb() -> float:
+    """Peak GPU memory allocated when CUDA is in use, else the process's peak resident memory."""
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.max_memory_allocated() > 0:
+        return torch.cuda.max_memory_allocated() / 2**20
+    # ru_maxrss is in KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _folder_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _write_manifest(
+    config: TrainConfig, result: RunResult, trainer: Any, *, resumed_from: Path | None
+) -> None:
+    import torch
+
+    args = trainer.args
+    manifest = {
+        "config": config.model_dump(mode="json"),
+        "versions": _versions(),
+        "command": sys.argv,
+        "base_model": result.base_model,
+        "new_tokens": result.new_tokens,
+        "data": asdict(result.data),
+        "device": str(args.device),
+        "world_size": args.world_size,
+        "dtype": "bfloat16" if args.bf16 else "float32",
+        "gradient_checkpointing": args.gradient_checkpointing,
+        "steps": result.steps,
+        "resumed_from": os.fspath(resumed_from) if resumed_from else None,
+        "loss_curve": result.loss_curve,
+        "wall_s": round(result.wall_s, 3),
+        "tokens": result.tokens,
+        "tokens_per_s": round(result.tokens_per_s, 2),
+        "peak_memory_mb": round(result.peak_memory_mb, 1),
+        "peak_memory_kind": "cuda_allocated" if torch.cuda.is_available() else "process_rss",
+        "adapter_mb": round(result.adapter_mb, 3),
+    }
+    with atomic_write(config.output_dir / MANIFEST) as handle:
+        json.dump(manifest, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
