@@ -151,8 +151,9 @@ RECORDS = [SIMPLE, PARALLEL, MULTI_TURN, IRRELEVANCE, MISSING_PARAM, SYSTEM_REAS
 
 # The tutorial's template, exactly as it set it on the tokenizer.
 TUTORIAL_TEMPLATE = (
-    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
-    "{% endif %}{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\\n' + "
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
+    "{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}"
+    "{{ '<start_of_turn>' + message['role'] + '\\n' + "
     "message['content'] | trim + '<end_of_turn><eos>\\n' }}{% endfor %}{% if add_generation_prompt %}"
     "{{'<start_of_turn>model\\n'}}{% endif %}"
 )

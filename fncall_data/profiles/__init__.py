@@ -9,9 +9,20 @@ Example:
 from __future__ import annotations
 
 from fncall_data.profiles.base import ChatProfile, Segment
+from fncall_data.profiles.chat import chat_messages, chat_tools
+from fncall_data.profiles.encode import Encoded, encode
 from fncall_data.registry import Registry
 
-__all__ = ["PROFILES", "ChatProfile", "Segment", "get_profile"]
+__all__ = [
+    "PROFILES",
+    "ChatProfile",
+    "Encoded",
+    "Segment",
+    "chat_messages",
+    "chat_tools",
+    "encode",
+    "get_profile",
+]
 
 #: Profile classes by name; plugins register in the ``fncall.profiles`` entry-point group.
 PROFILES: Registry[type[ChatProfile]] = Registry("chat profile", group="fncall.profiles")

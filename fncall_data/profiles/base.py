@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from fncall_data.extract import Extraction
 from fncall_data.types import Record
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from fncall_data.profiles.encode import Encoded
 
 __all__ = ["ChatProfile", "Segment"]
 
@@ -38,6 +43,8 @@ class ChatProfile(ABC):
     special_tokens: ClassVar[tuple[str, ...]]
     #: the model's turn ends at any of these; generation stops there
     stop_strings: ClassVar[tuple[str, ...]]
+    #: start every tokenized example with two ``<bos>`` (only the seed profile's faithful mode does)
+    doubled_bos: bool = False
 
     @abstractmethod
     def segments(self, record: Record) -> list[Segment]:
@@ -62,3 +69,11 @@ class ChatProfile(ABC):
     def render(self, record: Record) -> str:
         """The whole training text of ``record``."""
         return "".join(segment.text for segment in self.segments(record))
+
+    def encode(
+        self, record: Record, tokenizer: PreTrainedTokenizerBase, max_length: int | None = None
+    ) -> Encoded:
+        """Token ids and trained-token mask of ``record`` (see :func:`fncall_data.profiles.encode.encode`)."""
+        from fncall_data.profiles.encode import encode
+
+        return encode(self, tokenizer, record, max_length)

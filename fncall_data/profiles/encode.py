@@ -111,7 +111,7 @@ def encode(
     bos_id = tokenizer.bos_token_id
     lead: list[int] = []
     if bos_id is not None:
-        wanted = 2 if getattr(profile, "doubled_bos", False) else 1
+        wanted = 2 if profile.doubled_bos else 1
         present = 1 if ids and ids[0] == bos_id else 0
         lead = [bos_id] * (wanted - present)
     spans = trained_spans(segments)
