@@ -87,7 +87,7 @@ class CreateTodo(BaseModel):
     __phrasings__: ClassVar[tuple[str, ...]] = (
         'Add "{task}" to my to-do list[, due {due_date}][, {priority} priority].',
         "New task: {task}[ by {due_date}].",
-        "Put {task} on my list[ for {due_date}][ as {priority} priority].",
+        'Put "{task}" on my list[ for {due_date}][ as {priority} priority].',
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         'Added "{task}" to your to-do list ({priority} priority).',

@@ -20,16 +20,21 @@ class FindRestaurants(BaseModel):
     """Find restaurants in a city by cuisine."""
 
     __phrasings__: ClassVar[tuple[str, ...]] = (
-        "Find {cuisine} restaurants in {city}[ that are open now].",
+        "Find {cuisine} restaurants in {city}[ that are {open_now}].",
         "Where can I get {cuisine} food in {city}[ at price level {price_level}]?",
         "Recommend a good {cuisine} place in {city}.",
-        "I'm in {city} and craving {cuisine}[ — anything open now]?",
+        "I'm in {city} and craving {cuisine}[ — anything {open_now}]?",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "Try {name} on {street} in {city}: {cuisine}, rated {rating}/5.",
         "{name} ({street}) is a well-rated {cuisine} spot in {city}, {rating}/5.",
     )
-    __say__: ClassVar[dict[str, Any]] = {"open_now": {True: "open now", False: "any time"}}
+    __say__: ClassVar[dict[str, Any]] = {
+        "open_now": {True: "open now"},
+        "cuisine": {c: c.capitalize() for c in ("italian", "japanese", "mexican", "indian", "thai", "vegan",
+                                                 "french", "chinese")},
+    }  # fmt: skip
+    __pools__: ClassVar[dict[str, list[Any]]] = {"open_now": [True]}
     __ask__: ClassVar[dict[str, str]] = {"city": "Which city are you in?"}
 
     city: str = Field(description="City name.")
@@ -165,8 +170,8 @@ class GetTimezone(BaseModel):
         "What's the local time in {city} right now?",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
-        "It's {local_time} in {city} ({timezone}, UTC{offset}).",
-        "{city} is on {timezone} (UTC{offset}); local time is {local_time}.",
+        "It's {local_time} in {city} (UTC{offset}).",
+        "{city} is on UTC{offset}; local time there is {local_time}.",
     )
     __ask__: ClassVar[dict[str, str]] = {"city": "Which city?"}
 
@@ -176,7 +181,6 @@ class GetTimezone(BaseModel):
         r = rng_for(self.city, "tz")
         offset = r.randint(-8, 10)
         return {
-            "timezone": f"Zone/{self.city.replace(' ', '_')}",
             "offset": f"{offset:+d}",
             "local_time": f"{r.randint(0, 23):02d}:{r.randrange(0, 60, 5):02d}",
         }

@@ -37,6 +37,7 @@ class SearchFlights(BaseModel):
         "cabin": {"economy": "economy", "premium_economy": "premium economy", "business": "business",
                   "first": "first class"}
     }  # fmt: skip
+    __pools__: ClassVar[dict[str, list[Any]]] = {"passengers": [2, 3, 4]}
     __ask__: ClassVar[dict[str, str]] = {
         "origin": "Which airport are you flying from?",
         "date": "What date do you want to travel?",
@@ -108,7 +109,10 @@ class SearchHotels(BaseModel):
         "Best match: {hotel}, {price_per_night} per night, rating {rating}. "
         "{total} in total for {nights} nights.",
     )
-    __pools__: ClassVar[dict[str, list[Any]]] = {"max_price": [80, 120, 150, 200, 250, 300]}
+    __pools__: ClassVar[dict[str, list[Any]]] = {
+        "max_price": [80, 120, 150, 200, 250, 300],
+        "guests": [2, 3, 4],
+    }
     __ask__: ClassVar[dict[str, str]] = {"check_in": "What date would you check in?"}
 
     city: str = Field(description="City name.")

@@ -1,0 +1,178 @@
+"""Planning one call: a template, the values it states, the query text, and the tool's result.
+
+A :class:`CallPlan` is everything a builder needs about one call: the arguments (only those the
+query states; the rest keep their defaults), how each was spoken, and the query. :func:`execute`
+runs the implementation (or synthesises a result from the declared return type).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from fncall_data.generate.pools import NoValue, sample_value, synthesize
+from fncall_data.generate.spec import ToolSpec
+from fncall_data.generate.text import Template, generic_templates, parse_template, render, surface
+
+__all__ = ["BuildError", "CallPlan", "execute", "missing_candidates", "plan_call", "plan_with"]
+
+
+class BuildError(Exception):
+    """A candidate could not be built; the reason goes into the rejects."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class CallPlan:
+    """One planned call and the words that ask for it."""
+
+    spec: ToolSpec
+    args: dict[str, Any]
+    spoken: dict[str, str]
+    query: str
+    missing: str | None = None
+    result: Any = None
+    has_result: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _full_templates(spec: ToolSpec) -> list[Template]:
+    required = set(spec.required)
+    return [t for t in map(parse_template, spec.phrasings) if required <= t.slots]
+
+
+def missing_candidates(spec: ToolSpec) -> list[tuple[Template, str]]:
+    """(template, required parameter) pairs where the parameter sits in a droppable segment alone."""
+    required = set(spec.required)
+    if not spec.phrasings:
+        return [(parse_template(""), name) for name in spec.required]
+    out = []
+    for template in map(parse_template, spec.phrasings):
+        if not required <= template.slots:
+            continue
+        for optional, _, slots in template.segments:
+            needed = [slot for slot in slots if slot in required]
+            if optional and len(needed) == 1:
+                out.append((template, needed[0]))
+    return out
+
+
+def _sample_args(
+    spec: ToolSpec, names: list[str], rng: random.Random, avoid: dict[str, Any]
+) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for name in spec.properties:
+        if name not in names:
+            continue
+        schema = spec.properties[name]
+        value = None
+        for _ in range(6):
+            try:
+                value = sample_value(name, schema, rng, spec.pools)
+            except NoValue:
+                if name in spec.required:
+                    raise
+                break  # an optional value with no realistic pool is simply not stated
+            clash = isinstance(value, str) and value in args.values()
+            if not clash and value != avoid.get(name):
+                break
+        if value is not None:
+            args[name] = value
+    return args
+
+
+def plan_call(
+    spec: ToolSpec, rng: random.Random, *, missing: bool = False, avoid: dict[str, Any] | None = None
+) -> CallPlan:
+    """Choose a template and values for one call of ``spec``.
+
+    With ``missing``, one required value is left out of the query (and of the arguments).
+
+    Raises:
+        BuildError: no template fits, or a value could not be sampled.
+    """
+    required = set(spec.required)
+    dropped: str | None = None
+    if missing:
+        pairs = missing_candidates(spec)
+        if not pairs:
+            raise BuildError("no_missing_phrasing", spec.name)
+        template, dropped = rng.choice(pairs)
+    elif spec.phrasings:
+        candidates = _full_templates(spec)
+        if not candidates:
+            raise BuildError("no_phrasing", f"{spec.name}: no phrasing states every required parameter")
+        template = rng.choice(candidates)
+    else:
+        template = parse_template("")
+    if not spec.phrasings:
+        optional = [name for name in spec.properties if name not in required]
+        stated = [
+            name for name in spec.properties if name in required or (name in optional and rng.random() < 0.3)
+        ]
+        stated = [name for name in stated if name != dropped]
+        template = parse_template(rng.choice(generic_templates(spec, stated)))
+        keep = set(stated)
+    else:
+        keep = set()
+        for optional_segment, _, slots in template.segments:
+            if dropped in slots:
+                continue
+            if not optional_segment or any(slot in required for slot in slots) or rng.random() < 0.45:
+                keep.update(slots)
+    try:
+        args = _sample_args(spec, [name for name in spec.properties if name in keep], rng, avoid or {})
+    except NoValue as exc:
+        raise BuildError("no_value", str(exc)) from None
+    return plan_with(spec, template, args, rng, missing=dropped)
+
+
+def plan_with(
+    spec: ToolSpec,
+    template: Template,
+    args: dict[str, Any],
+    rng: random.Random,
+    *,
+    missing: str | None = None,
+) -> CallPlan:
+    """A plan for given arguments, rendered through ``template``."""
+    spoken = {name: surface(spec, name, value, rng) for name, value in args.items()}
+    query = render(template, set(args), spoken)
+    plan = CallPlan(spec=spec, args=args, spoken=spoken, query=query[:1].upper() + query[1:], missing=missing)
+    plan.extra["template"] = template
+    return plan
+
+
+def execute(plan: CallPlan) -> None:
+    """Run the tool for the plan; store the JSON-ready result (or none when the tool has no backend).
+
+    Raises:
+        BuildError: the implementation raised; the record is rejected with its message.
+    """
+    spec = plan.spec
+    if spec.run is not None:
+        try:
+            result = spec.run(dict(plan.args))
+        except Exception as exc:  # a failing implementation rejects the record, with its reason
+            raise BuildError("execution_error", f"{spec.name}: {type(exc).__name__}: {exc}") from None
+        plan.result, plan.has_result = to_json_value(result), True
+    elif spec.returns is not None:
+        key = json.dumps([spec.name, plan.args], sort_keys=True, default=str)
+        seed = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+        plan.result, plan.has_result = synthesize(spec.returns, random.Random(seed)), True
+
+
+def to_json_value(value: Any) -> Any:
+    """A tool's return value as plain JSON data (models dumped, dates as text)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return json.loads(json.dumps(value, default=str))
