@@ -135,7 +135,10 @@ class _TaggedFormat(Format):
         conversation: list[dict[str, str]] = []
         messages = record.messages
         system = messages[0].content if messages and messages[0].role == "system" else None
-        conversation.append(self._turn("system", self.block.join(system, list(record.tools), record.meta)))
+        if system is not None or record.tools:  # a row without tools has no system turn to hold them
+            conversation.append(
+                self._turn("system", self.block.join(system, list(record.tools), record.meta))
+            )
         ours = {v: k for k, v in self.roles.items()}
         for turn in turns(messages[1:] if system is not None else messages):
             if turn.role == "tool":

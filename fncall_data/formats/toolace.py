@@ -139,7 +139,13 @@ def _results(value: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for item in items:
         if isinstance(item, dict) and set(item) == {"name", "results"}:
-            out.append((item["name"], json.dumps(item["results"], ensure_ascii=False)))
+            results = item["results"]
+            out.append(
+                (
+                    item["name"],
+                    results if isinstance(results, str) else json.dumps(results, ensure_ascii=False),
+                )
+            )
         else:
             out.append((None, json.dumps(item, ensure_ascii=False)))
     return out
