@@ -1,0 +1,184 @@
+"""``fncall data convert`` and ``formats``, and every input: JSON, JSONL, parquet, HF folders, hub ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from fncall_data.cli.main import cli
+from fncall_data.errors import InputError
+from fncall_data.formats import load_records
+from tests.conftest import SHARED_FORMATS
+
+SHAREGPT = SHARED_FORMATS / "sharegpt_toolcall.jsonl"
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _run(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["data", *args])
+
+
+def test_convert_detects_and_summarises(tmp_path: Path) -> None:
+    out = tmp_path / "records.jsonl"
+    result = _run("convert", str(SHARED_FORMATS / "toolace.jsonl"), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    source = SHARED_FORMATS / "toolace.jsonl"
+    assert result.output == (
+        "detected format: toolace\n"
+        f"{source}: 1 rows, 1 converted, 0 rejected\n"
+        f"wrote 1 records rows to {out}\n"
+    )
+    assert [r["id"] for r in _rows(out)] == ["toolace-000001"]
+
+
+def test_convert_reports_repairs_and_lost_fields(tmp_path: Path) -> None:
+    out = tmp_path / "sharegpt.jsonl"
+    result = _run("convert", str(SHARED_FORMATS / "seed_thinking.jsonl"), "--to", "sharegpt", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "repairs: python_literal 2\n" in result.output
+    assert "fields the format cannot hold: reasoning 2\n" in result.output
+    assert len(_rows(out)) == 2
+
+
+def test_convert_with_a_bad_row_exits_1_and_writes_rejects(tmp_path: Path) -> None:
+    lines = SHAREGPT.read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([lines[0], "{oops", lines[1]]) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    out = tmp_path / "out.jsonl"
+    result = _run("convert", str(source), "--from", "sharegpt", "-o", str(out), "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert f"{source}: 3 rows, 2 converted, 1 rejected\n" in result.output
+    assert f"{source}: row 2: not valid JSON" in result.output
+    assert [r["row"] for r in _rows(rejects)] == [2]
+    assert [r["meta"]["row"] for r in _rows(out)] == [1, 3]
+
+
+def test_convert_records_it_cannot_write_are_rejects(tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.jsonl"
+    source = SHARED_FORMATS / "bfcl_question.jsonl"
+    args = [
+        "convert",
+        str(source),
+        "--to",
+        "glaive",
+        "-o",
+        str(tmp_path / "g.jsonl"),
+        "--rejects",
+        str(rejects),
+    ]
+    result = _run(*args)
+    assert result.exit_code == 1
+    assert "row 2: cannot write as glaive: record 'parallel_900': glaive holds one call per" in result.output
+    assert [r["row"] for r in _rows(rejects)] == [2]
+
+
+def test_convert_to_bfcl_writes_both_files(tmp_path: Path) -> None:
+    out = tmp_path / "BFCL_v4_ours.json"
+    result = _run("convert", str(SHARED_FORMATS / "xlam.jsonl"), "--to", "bfcl", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"wrote 1 bfcl rows to {out}, {tmp_path / 'possible_answer' / 'BFCL_v4_ours.json'}\n" in result.output
+    )
+    truth = _rows(tmp_path / "possible_answer" / "BFCL_v4_ours.json")
+    assert truth == [
+        {
+            "id": "simple_0",
+            "ground_truth": [
+                {"convert_currency": {"amount": [75], "from_currency": ["EUR"], "to_currency": ["USD"]}},
+                {"get_weather": {"city": ["Boston"]}},
+            ],
+        }
+    ]
+
+
+def test_user_mistakes_exit_2_with_one_line(tmp_path: Path) -> None:
+    result = _run("convert", str(SHAREGPT), "--from", "hermez", "-o", str(tmp_path / "o.jsonl"))
+    assert result.exit_code == 2
+    assert "unknown format 'hermez'" in result.output and "did you mean 'hermes'?" in result.output
+    result = _run("convert", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "o.jsonl"))
+    assert (result.exit_code, result.output) == (
+        2,
+        f"error: {tmp_path / 'missing.jsonl'}: no such file or folder\n",
+    )
+
+
+def test_formats_lists_every_format() -> None:
+    result = _run("formats")
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert names == [
+        "bfcl",
+        "glaive",
+        "hermes",
+        "openai",
+        "records",
+        "seed_thinking",
+        "sharegpt",
+        "toolace",
+        "xlam",
+    ]
+    assert all("read, write" in line for line in result.output.splitlines())
+
+
+# --- inputs -----------------------------------------------------------------------------------------
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    source = tmp_path / "rows.json"
+    source.write_text(json.dumps(_rows(SHAREGPT), indent=2), encoding="utf-8")
+    result = load_records(source)
+    assert (result.format, len(result.records), result.rejects) == ("sharegpt", 2, [])
+
+
+def test_parquet_file(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(_rows(SHARED_FORMATS / "xlam.jsonl") * 2), source)
+    result = load_records(source)
+    assert result.format == "xlam"
+    assert [r.row for r in result.rejects] == [2]  # the same id twice
+    assert result.records[0] == load_records(SHARED_FORMATS / "xlam.jsonl").records[0]
+
+
+def test_saved_hf_dataset_and_dataset_dict(tmp_path: Path) -> None:
+    from datasets import Dataset, DatasetDict
+
+    rows = _rows(SHAREGPT)
+    Dataset.from_list(rows).save_to_disk(str(tmp_path / "one"))
+    expected = load_records(SHAREGPT).records
+    assert load_records(tmp_path / "one").records == expected
+    DatasetDict({"train": Dataset.from_list(rows[:1]), "test": Dataset.from_list(rows[1:])}).save_to_disk(
+        str(tmp_path / "two")
+    )
+    assert len(load_records(tmp_path / "two").records) == 1  # train by default
+    test_split = load_records(tmp_path / "two", split="test")
+    assert [m.content for m in test_split.records[0].messages[:1]] == ["Weather in Paris and in Rome?"]
+    with pytest.raises(InputError, match=r"choose a split with --split \(this one has: train, test\)"):
+        load_records(tmp_path / "two", split="validation")
+
+
+def test_hub_id_that_cannot_be_loaded_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, a hub id fails with one line; the hub itself is never reached in tests."""
+    import datasets
+
+    def offline(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("Couldn't reach 'someone/tool-data' on the Hub (LocalEntryNotFoundError)")
+
+    monkeypatch.setattr(datasets, "load_dataset", offline)
+    with pytest.raises(InputError) as caught:
+        load_records("someone/tool-data")
+    assert str(caught.value) == (
+        "someone/tool-data: not a local file, and loading it as a hub dataset failed (Couldn't reach "
+        "'someone/tool-data' on the Hub (LocalEntryNotFoundError)); check the path, or the dataset id "
+        "and your network"
+    )
