@@ -189,9 +189,29 @@ def add_profile_tokens(
         log.info("added %d special tokens for profile %s: %s", len(missing), profile.name, " ".join(missing))
     rows = int(model.get_input_embeddings().weight.shape[0])  # type: ignore[index]  # a Tensor at run time
     if len(tokenizer) > rows:
-        model.resize_token_embeddings(len(tokenizer))
+        _grow_embeddings(model, rows, len(tokenizer))
     model.fncall_added_tokens = missing  # type: ignore[assignment]  # nn.Module's __setattr__ is typed narrowly
     return missing
+
+
+def _grow_embeddings(model: Any, rows: int, size: int) -> None:
+    """Grow the embedding (and an untied output head) to ``size`` rows, each new row the mean of the old.
+
+    transformers' default draws the new rows at random from the old rows' distribution, which costs a
+    covariance of the whole vocabulary (seconds on a 262k vocabulary) and differs from run to run; the
+    mean is as good a start, is instant and is the same every time, so an adapter is evaluated against
+    exactly the base it was trained on.
+    """
+    import torch
+
+    heads = [model.get_input_embeddings(), model.get_output_embeddings()]
+    means = [None if h is None else h.weight.detach()[:rows].mean(dim=0) for h in heads]
+    model.resize_token_embeddings(size, mean_resizing=False)
+    heads = [model.get_input_embeddings(), model.get_output_embeddings()]
+    with torch.no_grad():
+        for head, mean in zip(heads, means, strict=True):
+            if head is not None and mean is not None and head.weight.shape[0] >= size:
+                head.weight[rows:size] = mean
 
 
 def resolve_device(device: str = "auto") -> str:

@@ -134,3 +134,14 @@ def test_dtype_and_attention_choices() -> None:
         resolve_dtype("float33", "cpu")
     assert models._attention(Gemma2Config()) == "eager"
     assert models._attention(LlamaConfig()) is None
+
+
+def test_new_token_rows_start_at_the_mean_of_the_old_ones(cache: Path, tiny: LoadedModel) -> None:
+    loaded = load_model("tiny", profile=get_profile("chatml"), cache_dir=cache)
+    old = tiny.model.get_input_embeddings().weight.detach()
+    new = loaded.model.get_input_embeddings().weight.detach()
+    rows = old.shape[0]
+    assert new.shape[0] == rows + 4
+    assert (new[:rows] == old).all()
+    assert (new[rows:] == old.mean(dim=0)).all()
+    assert loaded.model.get_output_embeddings().weight.shape[0] == rows + 4
