@@ -524,3 +524,19 @@ def test_json_schema_to_xlam_inverts_the_dialect() -> None:
         "f": {"type": "bool", "default": True},
     }
     assert json_schema_to_xlam(xlam_to_json_schema(dialect)) == dialect
+
+
+def test_formats_and_hf_modules_load_nothing_heavy() -> None:
+    """Reading JSONL in any format needs neither datasets nor pyarrow; they load only when used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fncall_data.formats, fncall_data.hf, fncall_data.cli.convert_cmd\n"
+        "from fncall_data.formats import FORMATS, get_format\n"
+        "for name in FORMATS.names(): get_format(name)\n"
+        "heavy = {'torch', 'transformers', 'trl', 'peft', 'datasets', 'pandas', 'pyarrow'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
