@@ -59,7 +59,7 @@ class SendSms(BaseModel):
         "Text {phone_number}: {message}.",
         "Send an SMS to {phone_number} saying {message}.",
         "Can you message {phone_number} that {message}?",
-        "Shoot a quick text to[ {phone_number}]: {message}.",
+        "Shoot a quick text[ to {phone_number}]: {message}.",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "Text sent to {phone_number}.",

@@ -12,7 +12,7 @@ from fncall_data.tools import tool
 
 __all__ = ["TOOLS"]
 
-_CONDITIONS = ("sunny", "partly cloudy", "overcast", "light rain", "showers", "windy", "foggy", "clear")
+_CONDITIONS = ("sunny", "partly cloudy", "overcast", "rainy", "drizzly", "windy", "foggy", "clear")
 _UNITS = {"celsius": "°C", "fahrenheit": "°F"}
 _UNIT_SAY = {"unit": {"celsius": "Celsius", "fahrenheit": "Fahrenheit"}}
 
@@ -36,7 +36,7 @@ class GetCurrentWeather(BaseModel):
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "It's {temperature}{symbol} and {condition} in {city} right now, with humidity at {humidity}%.",
-        "Right now {city} has {condition} skies at {temperature}{symbol} (humidity {humidity}%).",
+        "Right now in {city}: {temperature}{symbol}, {condition}, humidity {humidity}%.",
     )
     __say__: ClassVar[dict[str, Any]] = _UNIT_SAY
     __ask__: ClassVar[dict[str, str]] = {"city": "Which city would you like the weather for?"}

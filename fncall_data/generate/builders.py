@@ -16,6 +16,7 @@ from typing import Any
 from fncall_data.generate.calls import BuildError, CallPlan, execute, plan_call, plan_with
 from fncall_data.generate.spec import ToolSpec
 from fncall_data.generate.text import (
+    VERBS,
     answer_text,
     ask_text,
     humanize,
@@ -116,8 +117,15 @@ def _answers(plans: list[CallPlan]) -> list[dict[str, Any]]:
 
 
 def _describe(spec: ToolSpec) -> str:
+    """The tool's purpose as the object of "the user wants ...": "to convert ..." or "the forecast ..."."""
     text = (spec.tool.description or humanize(spec.name)).split("\n")[0].rstrip(".")
-    return text[:1].lower() + text[1:]
+    text = text[:1].lower() + text[1:]
+    first = text.split(" ", 1)[0]
+    if first in VERBS:
+        return "to " + text
+    if first in ("whether", "if", "how", "what", "which", "when", "where", "who"):
+        return "to know " + text
+    return text if first in ("a", "an", "the") else "the " + text
 
 
 def _arg_text(plan: CallPlan) -> str:
@@ -327,12 +335,12 @@ def build_irrelevance(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft
     elsewhere = [
         s for s in ts.specs if s.domain and s.domain not in domains and all(s.domain for s in offered)
     ]
-    names = join_words([humanize(s.name) for s in offered])
+    names = join_words([s.name for s in offered])
     if elsewhere and rng.random() < 0.6:
         query = plan_call(rng.choice(elsewhere), rng).query
         reply = rng.choice((
             f"Sorry, I can't help with that here: the tools I have only cover {names}.",
-            f"I don't have a tool for that. I can {names} if that helps.",
+            f"I don't have a tool for that; I can only use {names}.",
             f"That's outside what my tools can do ({names}), so I can't look it up.",
         ))  # fmt: skip
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +60,43 @@ def missing_candidates(spec: ToolSpec) -> list[tuple[Template, str]]:
     for template in map(parse_template, spec.phrasings):
         if not required <= template.slots:
             continue
+        droppable = set()
         for optional, _, slots in template.segments:
             needed = [slot for slot in slots if slot in required]
             if optional and len(needed) == 1:
                 out.append((template, needed[0]))
+                droppable.add(needed[0])
+        for name in sorted(required - droppable):
+            derived = _without(template.text, name)
+            if derived is not None:
+                out.append((parse_template(derived), name))
     return out
+
+
+_LEAD = r"\s+(?:in|for|to|from|on|at|about|with|into|called|titled|named)\s+"
+
+
+def _without(text: str, name: str) -> str | None:
+    """The template without a fixed slot and its lead word ("weather in {city} now" -> "weather now").
+
+    Only a slot after a lead word and before a space or end punctuation is taken out, so that what is
+    left still reads as a sentence; anything else gives None.
+    """
+    slot = "{" + name + "}"
+    if text.count(slot) != 1:
+        return None
+    out, count = re.subn(
+        _LEAD
+        + '"?'
+        + re.escape(slot)
+        + '"?'
+        + r"(?=[.,?!\[]|$|\s+(?:in|for|to|from|on|at|with|by|right|today|please)\b)",
+        "",
+        text,
+    )
+    if count != 1:
+        return None
+    return re.sub(r"\s+([,.?!])", r"\1", out).strip()
 
 
 def _sample_args(

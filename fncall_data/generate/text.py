@@ -18,6 +18,7 @@ from typing import Any
 from fncall_data.generate.spec import ToolSpec
 
 __all__ = [
+    "VERBS",
     "Template",
     "answer_text",
     "ask_text",
@@ -171,7 +172,7 @@ def surfaces(spec: ToolSpec, name: str, value: Any, schema: dict[str, Any]) -> l
     return forms
 
 
-_VERBS = frozenset(
+VERBS = frozenset(
     [
         "get",
         "find",
@@ -226,7 +227,7 @@ def generic_templates(spec: ToolSpec, stated: list[str]) -> list[str]:
     description = (spec.tool.description or humanize(spec.name)).strip().split("\n")[0].rstrip(".")
     first, _, rest = description.partition(" ")
     args = join_words([f"{humanize(param)} {{{param}}}" for param in stated])
-    if first.lower() in _VERBS:
+    if first.lower() in VERBS:
         what = first.lower() + (" " + rest if rest else "")
         frames = [
             f"Could you {what}? Use {args}.",
