@@ -48,7 +48,9 @@ def convert(
     """
     from fncall_data.formats import Reject, load_records, write_records, write_rejects
 
-    result = load_records(source, fmt=source_format, split=split)
+    result = load_records(source, fmt=source_format, split=split, progress=_progress)
+    if result.rows >= _EVERY:
+        click.echo(err=True)  # end the progress line
     if result.detected:
         click.echo(f"detected format: {result.format}")
     click.echo(
@@ -77,6 +79,14 @@ def convert(
         write_rejects(rejects, problems)
         click.echo(f"wrote {len(problems)} rejected rows to {rejects}")
     sys.exit(1 if problems else 0)
+
+
+_EVERY = 5000
+
+
+def _progress(rows: int) -> None:
+    if rows % _EVERY == 0:
+        click.echo(f"\rread {rows} rows", nl=False, err=True)
 
 
 def _row(meta: dict[str, object], position: int) -> int:

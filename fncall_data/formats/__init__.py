@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fncall_data.errors import FncallError
@@ -111,6 +111,7 @@ def load_records(
     fmt: str = "auto",
     rejects: str | os.PathLike[str] | None = None,
     split: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ConvertResult:
     """Read every row of ``source`` in format ``fmt`` (or the detected one) into checked records.
 
@@ -123,6 +124,7 @@ def load_records(
         fmt: a name from :data:`FORMATS`, or ``auto`` to detect it from the first rows.
         rejects: where to write the rejected rows.
         split: the split of a saved ``DatasetDict`` or a hub dataset.
+        progress: called with the number of rows read so far, after each row (the CLI shows it).
 
     Raises:
         FncallError: unknown format, unreadable source, or a format that cannot be detected.
@@ -145,6 +147,8 @@ def load_records(
     seen: dict[str, int] = {}
     raw: dict[int, Any] = {}  # each row until its result is in, so that a reject carries it
     for number, item in reader.read(_decoded(rows, result, raw), source=name, repairs=result.repairs):
+        if progress is not None:
+            progress(result.rows)
         row = raw.pop(number, None)
         if isinstance(item, RowError):
             result.rejects.append(Reject(number, str(item), row))
