@@ -540,3 +540,34 @@ def test_formats_and_hf_modules_load_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_openai_export_gives_ids_to_calls_without_them(tmp_path: Path) -> None:
+    record = Record.model_validate(
+        {
+            "id": "no-ids",
+            "tools": [WEATHER],
+            "messages": [
+                {"role": "user", "content": "Oslo and Rome?"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {"name": "get_weather", "arguments": {"city": "Oslo"}},
+                        {"name": "get_weather", "arguments": {"city": "Rome"}},
+                    ],
+                },
+                {"role": "tool", "name": "get_weather", "content": "3"},
+                {"role": "tool", "name": "get_weather", "content": "18"},
+                {"role": "assistant", "content": "3 and 18."},
+            ],
+        }
+    )
+    write_records([record], tmp_path / "o.jsonl", "openai")
+    messages = _rows(tmp_path / "o.jsonl")[0]["messages"]
+    assert [c["id"] for c in messages[1]["tool_calls"]] == ["call_1", "call_2"]
+    assert [m["tool_call_id"] for m in messages[2:4]] == ["call_1", "call_2"]
+    back = load_records(tmp_path / "o.jsonl").records[0]
+    assert [(m.tool_call_id, m.name, m.content) for m in back.messages[2:4]] == [
+        ("call_1", "get_weather", "3"),
+        ("call_2", "get_weather", "18"),
+    ]

@@ -73,7 +73,8 @@ class OpenAIFormat(Format):
         return build_record(record_id=row_id(row, self.name, number), messages=out, tools=tools, meta=meta)
 
     def write_row(self, record: Record, lost: Counter[str]) -> dict[str, Any]:
-        row: dict[str, Any] = {"messages": [_message(m) for m in record.messages]}
+        ids = _call_ids(record.messages)
+        row: dict[str, Any] = {"messages": [_message(m, ids) for m in record.messages]}
         row["tools"] = [{"type": "function", "function": tool_spec(t)} for t in record.tools]
         row.update(record.meta.get("extra") or {})
         return row
@@ -87,17 +88,39 @@ def _text(content: Any, where: str) -> str | None:
     raise RowError(f"{where}: content must be text or a list of parts, got {type(content).__name__}")
 
 
-def _message(message: Message) -> dict[str, Any]:
+def _call_ids(messages: list[Message]) -> dict[int, str]:
+    """An id for every call and tool result that has none (OpenAI requires them): ``call_<n>``,
+    results answering the previous turn's calls in order. Keyed by ``id()`` of the call or message."""
+    ids: dict[int, str] = {}
+    pending: list[str] = []
+    count = 0
+    for message in messages:
+        if message.role == "assistant":
+            pending = []
+            for call in message.tool_calls or ():
+                count += 1
+                ids[id(call)] = call.id or f"call_{count}"
+                pending.append(ids[id(call)])
+        elif message.role == "tool":
+            if message.tool_call_id is None and pending:
+                ids[id(message)] = pending[0]
+            if pending:
+                pending.pop(0)
+    return ids
+
+
+def _message(message: Message, ids: dict[int, str]) -> dict[str, Any]:
     if message.role == "tool":
         # OpenAI tool messages carry no name: the call id says which call they answer
-        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+        call_id = message.tool_call_id or ids.get(id(message))
+        return {"role": "tool", "tool_call_id": call_id, "content": message.content}
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.reasoning is not None:
         out["reasoning_content"] = message.reasoning
     if message.tool_calls:
         out["tool_calls"] = [
             {
-                "id": call.id,
+                "id": ids[id(call)],
                 "type": "function",
                 "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
             }
