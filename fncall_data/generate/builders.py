@@ -74,12 +74,17 @@ class ToolSet:
     """The specs a run draws from, grouped by what each category needs."""
 
     specs: list[ToolSpec]
+    #: Extra tools offered beside the right one (never called); the bundled catalog for small user sets.
+    extra: list[ToolSpec] = field(default_factory=list)
     with_result: list[ToolSpec] = field(init=False)
     askable: list[ToolSpec] = field(init=False)
+    offerable: list[ToolSpec] = field(init=False)
 
     def __post_init__(self) -> None:
         from fncall_data.generate.calls import missing_candidates
 
+        names = {s.name for s in self.specs}
+        self.offerable = self.specs + [s for s in self.extra if s.name not in names]
         self.with_result = [s for s in self.specs if s.has_result]
         self.askable = [s for s in self.specs if s.required and missing_candidates(s)]
 
@@ -217,16 +222,16 @@ def _choose(pool: list[ToolSpec], rng: random.Random, what: str) -> ToolSpec:
 def build_simple(ts: ToolSet, rng: random.Random, reasoning: bool, distractors: int = 0) -> Draft:
     spec = _choose(ts.specs, rng, "simple")
     plan = plan_call(spec, rng)
-    offered = _shuffled([spec, *_others(ts.specs, [spec], distractors, rng)], rng)
+    offered = _shuffled([spec, *_others(ts.offerable, [spec], distractors, rng)], rng)
     why = _reason_one(plan, rng, distractors > 0) if reasoning else None
     messages = _start(rng, plan.query) + _exchange([plan], rng, why, 1)
     return Draft("multiple" if distractors else "simple", offered, messages, _answers([plan]), [spec.name])
 
 
 def build_multiple(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
-    if len(ts.specs) < 3:
+    if len(ts.offerable) < 3:
         raise BuildError("no_eligible_tool", "multiple needs at least 3 tools")
-    return build_simple(ts, rng, reasoning, distractors=rng.randint(2, min(5, len(ts.specs) - 1)))
+    return build_simple(ts, rng, reasoning, distractors=rng.randint(2, min(5, len(ts.offerable) - 1)))
 
 
 def _varying(spec: ToolSpec, plan: CallPlan) -> list[str]:
@@ -281,7 +286,7 @@ def build_parallel_multiple(ts: ToolSet, rng: random.Random, reasoning: bool) ->
         raise BuildError("no_eligible_tool", "parallel_multiple needs at least 2 tools")
     chosen = rng.sample(ts.specs, rng.choice((2, 2, 3)) if len(ts.specs) >= 3 else 2)
     plans = [plan_call(spec, rng) for spec in chosen]
-    offered = _shuffled([*chosen, *_others(ts.specs, chosen, rng.randint(0, 2), rng)], rng)
+    offered = _shuffled([*chosen, *_others(ts.offerable, chosen, rng.randint(0, 2), rng)], rng)
     why = _reason_many(plans) if reasoning else None
     messages = _start(rng, _compose([p.query for p in plans], rng)) + _exchange(plans, rng, why, 1)
     return Draft("parallel_multiple", offered, messages, _answers(plans), [s.name for s in chosen])
@@ -290,7 +295,7 @@ def build_parallel_multiple(ts: ToolSet, rng: random.Random, reasoning: bool) ->
 def build_multi_turn(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
     spec = _choose(ts.with_result, rng, "multi_turn needs a tool with a result")
     first = plan_call(spec, rng)
-    offered = [spec, *_others(ts.specs, [spec], rng.randint(1, 3), rng)]
+    offered = [spec, *_others(ts.offerable, [spec], rng.randint(1, 3), rng)]
     messages = _start(rng, first.query) + _exchange(
         [first], rng, _reason_one(first, rng, True) if reasoning else None, 1
     )
@@ -313,7 +318,7 @@ def build_multi_turn(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
         question = rng.choice(FOLLOW_UPS).format(second.spoken[name])
         why = f"Same request as before with {name} changed to {json.dumps(other, ensure_ascii=False)}."
     else:
-        follow = [s for s in offered if s.name != spec.name and s.has_result]
+        follow = [s for s in offered if s.name != spec.name and s.has_result and s in ts.specs]
         if not follow:
             follow = _others(ts.with_result, [spec], 1, rng)
             offered += follow
@@ -356,7 +361,7 @@ def build_missing_param(ts: ToolSet, rng: random.Random, reasoning: bool) -> Dra
     spec = _choose(ts.askable, rng, "missing_param needs a tool with a required parameter")
     plan = plan_call(spec, rng, missing=True)
     assert plan.missing is not None
-    offered = _shuffled([spec, *_others(ts.specs, [spec], rng.randint(0, 3), rng)], rng)
+    offered = _shuffled([spec, *_others(ts.offerable, [spec], rng.randint(0, 3), rng)], rng)
     turn: dict[str, Any] = {"role": "assistant", "content": ask_text(spec, plan.missing, rng)}
     if reasoning:
         turn["reasoning"] = (

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fncall_data.errors import FncallError
 from fncall_data.generate.builders import BUILDERS, ToolSet
 from fncall_data.generate.calls import BuildError
-from fncall_data.generate.spec import ToolSpec, load_specs
+from fncall_data.generate.spec import ToolSpec, catalog_specs, load_specs
 from fncall_data.generate.verify import verify_draft
 from fncall_data.io import atomic_write
 from fncall_data.types import CATEGORIES
@@ -44,6 +44,7 @@ DEFAULT_MIX: dict[str, float] = {
 }
 _MAX_ATTEMPTS = 25
 _CHUNK = 250
+_FEW_TOOLS = 6
 
 
 class GenerateConfig(BaseModel):
@@ -178,7 +179,9 @@ def _init(source: Any, config: GenerateConfig) -> None:
         if isinstance(source, list) and all(isinstance(s, ToolSpec) for s in source)
         else load_specs(source)
     )
-    _STATE["ts"] = ToolSet(specs)
+    # A handful of user tools cannot fill "multiple" (2-5 distractors): borrow distractors from the catalog.
+    extra = catalog_specs() if len(specs) < _FEW_TOOLS else []
+    _STATE["ts"] = ToolSet(specs, extra)
     _STATE["config"] = config
 
 

@@ -263,7 +263,8 @@ def _generic_answer(spec: ToolSpec, result: Any, rng: random.Random) -> str:
         ][:4]
         if parts:
             opener = rng.choice(["Here's what I found: ", "Done. ", f"{humanize(spec.name).capitalize()}: "])
-            return opener + join_words(parts) + "."
+            body = join_words(parts)
+            return opener + (body[:1].upper() + body[1:] if opener == "Done. " else body) + "."
         return f"{humanize(spec.name).capitalize()} returned {len(result)} fields; all done."
     if isinstance(result, list):
         return f"I found {len(result)} results."
