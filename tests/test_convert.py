@@ -182,3 +182,33 @@ def test_hub_id_that_cannot_be_loaded_is_a_clear_error(monkeypatch: pytest.Monke
         "'someone/tool-data' on the Hub (LocalEntryNotFoundError)); check the path, or the dataset id "
         "and your network"
     )
+
+
+def test_arrow_null_keys_in_tool_specs_are_dropped_and_counted(tmp_path: Path) -> None:
+    """Arrow gives every row's tool spec the keys of every other row, as nulls; they are taken out."""
+    from datasets import Dataset
+
+    rows = _rows(SHARED_FORMATS / "openai_messages.jsonl")
+    other = {
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    "description": "Weather.",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"city": {"type": "string", "enum": ["Oslo", "Rome"]}},
+                        "required": ["city"],
+                    },
+                },
+            }
+        ],
+    }
+    source = tmp_path / "ds.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in [*rows, other]), encoding="utf-8")
+    Dataset.from_list([*rows, other]).save_to_disk(str(tmp_path / "ds"))
+    from_arrow = load_records(tmp_path / "ds")
+    assert from_arrow.rejects == [] and from_arrow.repairs["null_keys"] == 2
+    assert [r.tools for r in from_arrow.records] == [r.tools for r in load_records(source).records]

@@ -84,26 +84,31 @@ class BfclFormat(Format):
         self, rows: Iterable[tuple[int, Any]], *, source: str | None, repairs: Counter[str]
     ) -> Iterator[tuple[int, Record | RowError]]:
         answers = _answer_file(source) if source is not None else None
-        yield from self.read_with_answers(rows, answers)
+        yield from self.read_with_answers(rows, answers, repairs)
 
     def read_with_answers(
-        self, rows: Iterable[tuple[int, Any]], answers: dict[str, Any] | None
+        self,
+        rows: Iterable[tuple[int, Any]],
+        answers: dict[str, Any] | None,
+        repairs: Counter[str] | None = None,
     ) -> Iterator[tuple[int, Record | RowError]]:
         """Convert question rows, taking each row's ground truth from ``answers`` (id -> ground truth)."""
         for number, row in rows:
             try:
                 if not isinstance(row, dict):
                     raise RowError(f"expected a JSON object, got {type(row).__name__}")
-                yield number, self._record(row, number, answers)
+                yield number, self._record(row, number, answers, repairs)
             except RowError as exc:
                 yield number, exc
             except FncallError as exc:
                 yield number, RowError(str(exc))
 
     def read_row(self, row: dict[str, Any], number: int, repairs: Counter[str]) -> Record:
-        return self._record(row, number, None)
+        return self._record(row, number, None, repairs)
 
-    def _record(self, row: dict[str, Any], number: int, answers: dict[str, Any] | None) -> Record:
+    def _record(
+        self, row: dict[str, Any], number: int, answers: dict[str, Any] | None, repairs: Counter[str] | None
+    ) -> Record:
         record_id = row.get("id")
         if not isinstance(record_id, str):
             raise RowError("id: expected the BFCL id text")
@@ -113,7 +118,7 @@ class BfclFormat(Format):
             turns = len(question) if isinstance(question, list) else 0
             raise RowError(f"question: expected one turn of messages, got {turns} (multi-turn is not read)")
         messages = [_message(m, i) for i, m in enumerate(question[0])]
-        tools = tools_from_specs(row.get("function") or [], "function")
+        tools = tools_from_specs(row.get("function") or [], "function", repairs)
         truth = row.get("ground_truth")
         if truth is None and answers is not None:
             truth = answers.get(record_id)

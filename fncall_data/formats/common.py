@@ -76,8 +76,13 @@ def checked_record(data: Any) -> Record:
     return record
 
 
-def tools_from_specs(specs: Any, where: str = "tools") -> list[Tool]:
-    """Tools from a list of specs in any form :func:`to_tool` reads (JSON Schema, OpenAI, Gorilla)."""
+def tools_from_specs(specs: Any, where: str = "tools", repairs: Counter[str] | None = None) -> list[Tool]:
+    """Tools from a list of specs in any form :func:`to_tool` reads (JSON Schema, OpenAI, Gorilla).
+
+    A spec that read from Arrow (parquet, a saved dataset) may carry ``null`` for every key that
+    another row's spec had: when such a spec is not a valid tool, it is read again without its null
+    keys, and that counts as a ``null_keys`` repair.
+    """
     if isinstance(specs, dict):
         specs = [specs]
     if not isinstance(specs, list):
@@ -85,15 +90,34 @@ def tools_from_specs(specs: Any, where: str = "tools") -> list[Tool]:
     tools = []
     for index, spec in enumerate(specs):
         try:
-            try:
-                key = json.dumps(spec, ensure_ascii=False)
-            except (TypeError, ValueError):  # not JSON (a Tool object, a model class): no caching
-                tools.append(to_tool(spec))
-                continue
-            tools.append(_tool_from_json(key))
+            tools.append(_tool(spec))
         except FncallError as exc:
-            raise RowError(f"{where}[{index}]: {exc}") from None
+            pruned = _without_nulls(spec)
+            if pruned == spec:
+                raise RowError(f"{where}[{index}]: {exc}") from None
+            try:
+                tools.append(_tool(pruned))
+            except FncallError:
+                raise RowError(f"{where}[{index}]: {exc}") from None
+            if repairs is not None:
+                repairs["null_keys"] += 1
     return tools
+
+
+def _tool(spec: Any) -> Tool:
+    try:
+        key = json.dumps(spec, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON (a Tool object, a model class): no caching
+        return to_tool(spec)
+    return _tool_from_json(key)
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 # Datasets repeat the same tool specs row after row (BFCL's live files: 4,178 specs, ~1,000 distinct),

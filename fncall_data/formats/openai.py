@@ -44,7 +44,7 @@ class OpenAIFormat(Format):
         messages = row.get("messages")
         if not isinstance(messages, list):
             raise RowError("messages: expected a list")
-        tools = tools_from_specs(decode_json_field(row.get("tools") or [], "tools"))
+        tools = tools_from_specs(decode_json_field(row.get("tools") or [], "tools"), repairs=repairs)
         names: dict[str, str] = {}
         out = []
         for index, message in enumerate(messages):

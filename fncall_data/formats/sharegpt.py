@@ -52,7 +52,7 @@ class ShareGPTFormat(Format):
         conversation = row.get("conversations")
         if not isinstance(conversation, list):
             raise RowError("conversations: expected a list of turns")
-        tools = tools_from_specs(decode_json_field(row.get("tools") or [], "tools"))
+        tools = tools_from_specs(decode_json_field(row.get("tools") or [], "tools"), repairs=repairs)
         messages: list[dict[str, Any]] = []
         if isinstance(row.get("system"), str) and row["system"]:
             messages.append({"role": "system", "content": row["system"]})
