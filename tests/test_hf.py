@@ -157,3 +157,12 @@ def test_sft_trainer_accepts_the_trl_export(tmp_path: Any) -> None:
     assert moved, "training changed no weight"
     losses = [float(log["loss"]) for log in trainer.state.log_history if "loss" in log]
     assert len(losses) == 2 and all(torch.isfinite(torch.tensor(losses)))
+
+
+def test_a_saved_hf_dataset_of_records_converts_back(tmp_path: Any) -> None:
+    from fncall_data.formats import load_records
+
+    records = _records()
+    to_hf_dataset(records).save_to_disk(str(tmp_path / "ds"))
+    result = load_records(tmp_path / "ds")
+    assert (result.format, result.rejects, result.records) == ("records", [], records)

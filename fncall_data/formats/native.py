@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, ClassVar
 
-from fncall_data.formats.base import Format
+from fncall_data.errors import InputError
+from fncall_data.formats.base import Format, RowError
 from fncall_data.formats.common import checked_record
 from fncall_data.types import Record
 
@@ -16,10 +17,12 @@ class RecordsFormat(Format):
     """fncall records: ``{id, category, tools, messages, answers, meta}``, one per line."""
 
     name: ClassVar[str] = "records"
-    description: ClassVar[str] = "fncall records (id, tools, messages with tool_calls, answers, meta)"
+    description: ClassVar[str] = "fncall records (JSONL, or a dataset saved by fncall_data.hf.to_hf_dataset)"
 
     def detect(self, row: dict[str, Any]) -> bool:
         messages, tools = row.get("messages"), row.get("tools", [])
+        if isinstance(tools, str) and isinstance(row.get("meta"), str):  # a row of fncall_data.hf
+            tools = []
         if (
             not isinstance(row.get("id"), str)
             or not isinstance(messages, list)
@@ -32,6 +35,13 @@ class RecordsFormat(Format):
         return not wrapped and not any(isinstance(c, dict) and "function" in c for c in calls)
 
     def read_row(self, row: dict[str, Any], number: int, repairs: Counter[str]) -> Record:
+        if isinstance(row.get("tools"), str):  # written by fncall_data.hf.to_hf_dataset: JSON strings inside
+            from fncall_data.hf import record_from_hf_row
+
+            try:
+                return checked_record(record_from_hf_row(row).to_dict())
+            except InputError as exc:
+                raise RowError(exc.reason) from None
         return checked_record(row)
 
     def write_row(self, record: Record, lost: Counter[str]) -> dict[str, Any]:
