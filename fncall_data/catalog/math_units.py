@@ -93,6 +93,8 @@ class ConvertTemperature(BaseModel):
             "fahrenheit": (self.value - 32) * 5 / 9 + 273.15,
             "kelvin": self.value,
         }[self.from_scale]
+        if kelvin < 0:
+            raise ValueError(f"{self.value} degrees {self.from_scale} is below absolute zero")
         out = {"celsius": kelvin - 273.15, "fahrenheit": (kelvin - 273.15) * 9 / 5 + 32, "kelvin": kelvin}
         return {"result": round(out[self.to_scale], 2)}
 

@@ -64,7 +64,7 @@ class GetDirections(BaseModel):
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "From {origin} to {destination} {mode_text}: about {minutes} minutes, {distance_km} km, via {via}.",
-        "It's {distance_km} km; {mode_text} takes around {minutes} minutes via {via}.",
+        "It's {distance_km} km, about {minutes} minutes {mode_text} via {via}.",
     )
     __say__: ClassVar[dict[str, Any]] = {
         "mode": {

@@ -47,7 +47,7 @@ class CreateEvent(BaseModel):
         hours, minutes = map(int, self.start_time.split(":"))
         end = hours * 60 + minutes + self.duration_minutes
         return {
-            "event_id": f"EVT-{rng_for(self.title, self.date).randint(1000, 9999)}",
+            "event_id": f"EVT-{rng_for(self.title, self.date, self.start_time).randint(1000, 9999)}",
             "end_time": f"{end // 60 % 24:02d}:{end % 60:02d}",
             "invited": len(self.attendees or []),
         }
@@ -67,7 +67,7 @@ class ListEvents(BaseModel):
         'You have {count} events on {date}; the first is "{first_title}" at {first_time}.',
         "{date}: {count} events, starting with {first_title} at {first_time}.",
     )
-    __say__: ClassVar[dict[str, Any]] = {"calendar": {"work": "work", "personal": "personal", "all": "all"}}
+    __pools__: ClassVar[dict[str, list[Any]]] = {"calendar": ["work", "personal"]}
     __ask__: ClassVar[dict[str, str]] = {"date": "Which day do you want to look at?"}
 
     date: datetime.date = Field(description="Day to list.")
@@ -75,7 +75,7 @@ class ListEvents(BaseModel):
 
     def run(self) -> dict[str, Any]:
         r = rng_for(self.date, self.calendar)
-        return {"count": r.randint(1, 5), "first_title": r.choice(_TITLES), "first_time": r.choice(_TIMES)}
+        return {"count": r.randint(2, 6), "first_title": r.choice(_TITLES), "first_time": r.choice(_TIMES)}
 
 
 @tool

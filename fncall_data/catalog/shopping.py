@@ -182,6 +182,9 @@ class RequestReturn(BaseModel):
                    "changed_mind": "changed my mind", "other": "other reason"}
     }  # fmt: skip
     __ask__: ClassVar[dict[str, str]] = {"order_id": "Which order would you like to return?"}
+    __pools__: ClassVar[dict[str, list[Any]]] = {
+        "reason": ["damaged", "wrong_item", "too_small", "changed_mind"]
+    }
 
     order_id: str = Field(pattern=_ORDER, description="Order number.")
     reason: Literal["damaged", "wrong_item", "too_small", "changed_mind", "other"] = Field(

@@ -139,7 +139,7 @@ class RentCar(BaseModel):
 
     __phrasings__: ClassVar[tuple[str, ...]] = (
         "I need a rental car in {city} from {pickup_date} for {days} days[, {car_type} please].",
-        "How much is a[ {car_type}] car in {city} for {days} days starting {pickup_date}?",
+        "How much is a rental[ {car_type}] car in {city} for {days} days starting {pickup_date}?",
         "Rent me a car in {city} on {pickup_date}[ for {days} days].",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
@@ -147,6 +147,7 @@ class RentCar(BaseModel):
         "{supplier} can give you a {model} in {city} for {total} USD over {days} days.",
     )
     __ask__: ClassVar[dict[str, str]] = {"city": "In which city do you want to pick up the car?"}
+    __say__: ClassVar[dict[str, Any]] = {"car_type": {"suv": "SUV"}}
 
     city: str = Field(description="Pick-up city.")
     pickup_date: datetime.date = Field(description="Pick-up date.")

@@ -76,7 +76,8 @@ def render(template: Template, keep: set[str], spoken: dict[str, str]) -> str:
         if optional and not all(slot in keep for slot in slots):
             continue
         out.append(_SLOT.sub(lambda m: spoken[m.group(1)], body))
-    return re.sub(r"\s{2,}", " ", "".join(out)).strip()
+    text = re.sub(r"\s{2,}", " ", "".join(out)).strip()
+    return re.sub(r'([?!.])(["\u201d])[?.]', r"\1\2", text)  # 'say "Hi?"?' -> 'say "Hi?"'
 
 
 def humanize(name: str) -> str:
@@ -277,7 +278,10 @@ def ask_text(spec: ToolSpec, param: str, rng: random.Random) -> str:
         return spec.ask[param]
     words = humanize(param)
     description = spec.properties.get(param, {}).get("description", "").rstrip(".")
-    hint = f" ({description[0].lower() + description[1:]})" if description else ""
+    # A description that only repeats the name ("The year.") adds nothing to the question.
+    said = set(re.findall(r"[a-z]+", description.lower())) - {"the", "a", "an", "line", "name", "of"}
+    adds = description and not set(words.lower().split()) >= said
+    hint = f" ({description[0].lower() + description[1:]})" if adds else ""
     return rng.choice([
         f"I can do that, but I need the {words}{hint} first. What should it be?",
         f"Which {words} should I use{hint}?",
