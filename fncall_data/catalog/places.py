@@ -12,6 +12,15 @@ from fncall_data.tools import tool
 __all__ = ["TOOLS"]
 
 _PLACES = ("Corner Bistro", "Little Saigon", "Trattoria Roma", "The Green Fork", "Sakura House", "El Patio")
+# Standard-time UTC offsets of well-known cities; other cities get a stable made-up one.
+_OFFSETS: dict[str, float] = {
+    "Paris": 1, "Tokyo": 9, "Lisbon": 0, "Nairobi": 3, "Toronto": -5, "Sydney": 10, "Buenos Aires": -3,
+    "Oslo": 1, "Seoul": 9, "Cairo": 2, "Berlin": 1, "Mumbai": 5.5, "Mexico City": -6, "Istanbul": 3,
+    "Vienna": 1, "Cape Town": 2, "Singapore": 8, "Chicago": -6, "Lima": -5, "Reykjavik": 0, "Hanoi": 7,
+    "Madrid": 1, "Dublin": 0, "Prague": 1, "Marrakesh": 1, "Vancouver": -8, "Helsinki": 2, "Osaka": 9,
+    "Bogotá": -5, "Edinburgh": 0, "Austin": -6, "Kraków": 1, "Montreal": -5, "Auckland": 12, "Athens": 2,
+    "Copenhagen": 1,
+}  # fmt: skip
 _STREETS = ("Main Street", "Harbour Road", "Elm Avenue", "Market Square", "Station Road", "Park Lane")
 
 
@@ -179,9 +188,9 @@ class GetTimezone(BaseModel):
 
     def run(self) -> dict[str, Any]:
         r = rng_for(self.city, "tz")
-        offset = r.randint(-8, 10)
+        offset = _OFFSETS.get(self.city, r.randint(-8, 10))
         return {
-            "offset": f"{offset:+d}",
+            "offset": f"{int(offset):+d}" + (":30" if offset % 1 else ""),
             "local_time": f"{r.randint(0, 23):02d}:{r.randrange(0, 60, 5):02d}",
         }
 

@@ -38,7 +38,7 @@ class SearchProducts(BaseModel):
         "I'm looking for {query}[, sorted {sort}].",
         "Do you sell {query}[ for less than {max_price}]?",
         "Show me {query}[ below {max_price} USD].",
-        "search {query}[ max {max_price}]",
+        "search: {query}[, max {max_price}]",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "I found {count} results for {query}. Top pick: {top_product} at {top_price} USD, rated {rating}/5.",

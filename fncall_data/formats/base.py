@@ -7,16 +7,20 @@ format can carry records, one record back into one row. A row that cannot be con
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fncall_data.errors import FncallError
 from fncall_data.types import Record
 
-__all__ = ["ConvertResult", "Format", "Reject", "RowError", "WriteResult"]
+__all__ = ["ConvertResult", "Format", "Reject", "RowError", "WriteResult", "guarded"]
+
+log = logging.getLogger(__name__)
 
 
 class RowError(Exception):
@@ -73,6 +77,20 @@ class WriteResult:
     paths: list[str] = field(default_factory=list)
 
 
+def guarded(convert: Callable[[], Record], number: int) -> Record | RowError:
+    """The record ``convert`` makes, or the reason it could not: one bad row never stops a conversion."""
+    try:
+        return convert()
+    except RowError as exc:
+        return exc
+    except FncallError as exc:  # e.g. a tool spec in a dialect that cannot be read
+        return RowError(str(exc))
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # a shape that no check in the reader foresaw
+        log.debug("row %d: %s", number, exc, exc_info=True)
+        return RowError(f"unexpected row shape ({type(exc).__name__}: {exc})")
+
+
 class Format(ABC):
     """One foreign dataset format: reads rows into records and, if it can, writes records as rows."""
 
@@ -103,12 +121,7 @@ class Format(ABC):
             if not isinstance(row, dict):
                 yield number, RowError(f"expected a JSON object, got {type(row).__name__}")
                 continue
-            try:
-                yield number, self.read_row(row, number, repairs)
-            except RowError as exc:
-                yield number, exc
-            except FncallError as exc:  # e.g. a tool spec in a dialect that cannot be read
-                yield number, RowError(str(exc))
+            yield number, guarded(partial(self.read_row, row, number, repairs), number)
 
     def write_row(self, record: Record, lost: Counter[str]) -> dict[str, Any]:
         """One row for ``record``; count in ``lost`` each field the format cannot hold.

@@ -23,13 +23,14 @@ import json
 import os
 import re
 import zipfile
+from functools import partial
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 from fncall_data.errors import FncallError, InputError
-from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, WriteResult
+from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, WriteResult, guarded
 from fncall_data.formats.common import build_record, tools_from_specs
 from fncall_data.formats.sources import iter_rows, write_rows
 from fncall_data.turns import evaluated_turn
@@ -94,14 +95,10 @@ class BfclFormat(Format):
     ) -> Iterator[tuple[int, Record | RowError]]:
         """Convert question rows, taking each row's ground truth from ``answers`` (id -> ground truth)."""
         for number, row in rows:
-            try:
-                if not isinstance(row, dict):
-                    raise RowError(f"expected a JSON object, got {type(row).__name__}")
-                yield number, self._record(row, number, answers, repairs)
-            except RowError as exc:
-                yield number, exc
-            except FncallError as exc:
-                yield number, RowError(str(exc))
+            if not isinstance(row, dict):
+                yield number, RowError(f"expected a JSON object, got {type(row).__name__}")
+                continue
+            yield number, guarded(partial(self._record, row, number, answers, repairs), number)
 
     def read_row(self, row: dict[str, Any], number: int, repairs: Counter[str]) -> Record:
         return self._record(row, number, None, repairs)

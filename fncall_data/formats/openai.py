@@ -49,7 +49,11 @@ class OpenAIFormat(Format):
         out = []
         for index, message in enumerate(messages):
             where = f"messages[{index}]"
-            if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            if (
+                not isinstance(message, dict)
+                or not isinstance(message.get("role"), str)
+                or message["role"] not in _ROLES
+            ):
                 raise RowError(f"{where}: expected a message with a role ({', '.join(_ROLES)})")
             role = _ROLES[message["role"]]
             content = _text(message.get("content"), where)

@@ -60,7 +60,7 @@ class ShareGPTFormat(Format):
         for index, turn in enumerate(conversation):
             where = f"conversations[{index}]"
             role, value = (turn.get("from"), turn.get("value")) if isinstance(turn, dict) else (None, None)
-            if not isinstance(value, str):
+            if not isinstance(value, str) or not isinstance(role, str):
                 raise RowError(f"{where}: expected {{from, value}} with text")
             if role == "function_call":
                 found = read_calls(value, repairs, where)

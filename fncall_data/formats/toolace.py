@@ -70,7 +70,7 @@ class ToolACEFormat(Format):
         for index, turn in enumerate(conversation):
             where = f"conversations[{index}]"
             role, value = (turn.get("from"), turn.get("value")) if isinstance(turn, dict) else (None, None)
-            if role not in _ROLES or not isinstance(value, str):
+            if not isinstance(role, str) or role not in _ROLES or not isinstance(value, str):
                 raise RowError(f"{where}: expected {{from, value}} with from in {', '.join(_ROLES)}")
             if role == "assistant":
                 messages.append(linker.name_calls(_assistant(value, repairs, where)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,12 +235,25 @@ def build_multiple(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
     return build_simple(ts, rng, reasoning, distractors=rng.randint(2, min(5, len(ts.offerable) - 1)))
 
 
+_FREE_TEXT = re.compile(r"subject|body|text|message|content|title|task|query|note|comment|description")
+
+
 def _varying(spec: ToolSpec, plan: CallPlan) -> list[str]:
-    """Stated parameters whose value can change while the sentence still reads well."""
+    """Stated names (cities, codes, dates...) that can change, or be listed, while the sentence reads well.
+
+    Free text ("the report is attached") and quoted slots do not: "subject "A and B"" says one subject.
+    """
     out = []
     for name, value in plan.args.items():
         schema = spec.properties.get(name, {})
-        if isinstance(value, str) and not (isinstance(spec.say.get(name), dict) and "enum" in schema):
+        quoted = any(f'"{{{name}}}"' in text for text in spec.phrasings)
+        if (
+            isinstance(value, str)
+            and len(value.split()) <= 3
+            and not quoted
+            and not _FREE_TEXT.search(name)
+            and not (isinstance(spec.say.get(name), dict) and "enum" in schema)
+        ):
             out.append(name)
     return out
 
