@@ -87,7 +87,7 @@ def record_from_hf_row(row: dict[str, Any], *, number: int | None = None) -> Rec
             "answers": None if row.get("answers") is None else json.loads(row["answers"]),
             "meta": json.loads(row.get("meta") or "{}"),
         }
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
             f"not a row written by to_hf_dataset ({type(exc).__name__}: {exc})", line=number
         ) from None

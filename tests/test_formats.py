@@ -571,3 +571,14 @@ def test_openai_export_gives_ids_to_calls_without_them(tmp_path: Path) -> None:
         ("call_1", "get_weather", "3"),
         ("call_2", "get_weather", "18"),
     ]
+
+
+@pytest.mark.parametrize("fmt", sorted(OWN_ROWS))
+def test_odd_shapes_are_rejects_not_crashes(fmt: str) -> None:
+    """Values of the wrong type anywhere in a row give a reject with a reason, never an exception."""
+    reader = get_format(fmt)
+    row = OWN_ROWS[fmt][0]
+    odd_rows = [{key: odd for key in row} for odd in (None, 1, [], {}, [[]], [{"from": ["x"], "role": {}}])]
+    odd_rows += [{**row, key: odd} for key in row for odd in (None, 7, "x", [1], {"a": None})]
+    for number, item in reader.read(enumerate(odd_rows, start=1), source=None, repairs=Counter()):
+        assert isinstance(item, Record) or str(item), number

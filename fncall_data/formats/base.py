@@ -8,11 +8,11 @@ format can carry records, one record back into one row. A row that cannot be con
 from __future__ import annotations
 
 import logging
-from functools import partial
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from fncall_data.errors import FncallError

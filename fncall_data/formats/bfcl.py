@@ -23,9 +23,9 @@ import json
 import os
 import re
 import zipfile
-from functools import partial
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
