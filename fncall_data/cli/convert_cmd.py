@@ -21,7 +21,13 @@ __all__ = ["convert", "formats"]
 @click.option(
     "--to", "target_format", default="records", show_default=True, help="The output format (records = ours)."
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The file to write.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The file to write (--to bfcl also writes possible_answer/<name> beside it).",
+)
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
