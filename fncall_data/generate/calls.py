@@ -208,4 +208,18 @@ def to_json_value(value: Any) -> Any:
     """A tool's return value as plain JSON data (models dumped, dates as text)."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if _plain_json(value):
+        return value  # the common case: already JSON data, no copy needed
     return json.loads(json.dumps(value, default=str))
+
+
+def _plain_json(value: Any) -> bool:
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return all(_plain_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain_json(item) for key, item in value.items())
+    return False

@@ -10,6 +10,7 @@ underscores in a JSON spec (``"phrasings": [...]``).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -53,12 +54,12 @@ class ToolSpec:
     def name(self) -> str:
         return self.tool.name
 
-    @property
+    @functools.cached_property
     def properties(self) -> dict[str, Any]:
         props: dict[str, Any] = self.tool.parameters.get("properties", {})
         return props
 
-    @property
+    @functools.cached_property
     def required(self) -> list[str]:
         return [name for name in self.tool.parameters.get("required", []) if name in self.properties]
 

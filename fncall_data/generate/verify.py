@@ -90,14 +90,9 @@ def verify_draft(draft: Draft, record_id: str, meta: dict[str, Any]) -> tuple[Re
     problems: list[Rejection] = [(f"check_{i.code}", i.message) for i in check_record(record)]
     specs = {spec.name: spec for spec in draft.tools}
     seen: list[str] = []
-    # Numbers an answer may say without a source: its templates' own words ("rated 4/5") and defaults.
-    constants = {
-        *(_numbers(" ".join(template for spec in draft.tools for template in spec.answers))),
-        *(float(sub["default"]) for spec in draft.tools for sub in spec.properties.values()
-          if isinstance(sub.get("default"), int | float) and not isinstance(sub.get("default"), bool)),
-    }  # fmt: skip
+    constants = set().union(*(_constants(spec) for spec in draft.tools))
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
-    for message in record.messages:
+    for index, message in enumerate(record.messages):
         if message.role == "user" and _SLOT.search(message.content or ""):
             problems.append(("template_leak", message.content or ""))
         if message.role == "assistant" and message.tool_calls:
@@ -112,7 +107,12 @@ def verify_draft(draft: Draft, record_id: str, meta: dict[str, Any]) -> tuple[Re
                         problems.append(("ungrounded_value", f"{call.name}: {bad}"))
         if message.role == "tool":
             problems.extend(_result_problems(specs, calls, message.tool_call_id, message.content or ""))
-        if message.role == "assistant" and message.content and seen and _after_tool(record, message):
+        if (
+            message.role == "assistant"
+            and message.content
+            and seen
+            and record.messages[index - 1].role == "tool"
+        ):
             known = _numbers("\n".join(seen)) | constants
             missing = [n for n in _NUMBER.findall(message.content) if float(n) not in known]
             if missing:
@@ -123,13 +123,26 @@ def verify_draft(draft: Draft, record_id: str, meta: dict[str, Any]) -> tuple[Re
     return (None, problems) if problems else (record, [])
 
 
+# Per spec object (kept alive by the entry, so its id stays its own): the numbers of _constants.
+_CONSTANTS: dict[int, tuple[ToolSpec, frozenset[float]]] = {}
+
+
+def _constants(spec: ToolSpec) -> frozenset[float]:
+    """Numbers an answer may say without a source: its templates' own words ("rated 4/5") and defaults."""
+    entry = _CONSTANTS.get(id(spec))
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    defaults = [sub.get("default") for sub in spec.properties.values()]
+    numbers = {float(d) for d in defaults if isinstance(d, int | float) and not isinstance(d, bool)}
+    found = frozenset(numbers | _numbers(" ".join(spec.answers)))
+    if len(_CONSTANTS) > 4096:
+        _CONSTANTS.clear()
+    _CONSTANTS[id(spec)] = (spec, found)
+    return found
+
+
 def _numbers(text: str) -> set[float]:
     return {float(token) for token in _NUMBER.findall(text)}
-
-
-def _after_tool(record: Record, message: Any) -> bool:
-    index = next(i for i, m in enumerate(record.messages) if m is message)
-    return index > 0 and record.messages[index - 1].role == "tool"
 
 
 def _result_problems(
