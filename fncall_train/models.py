@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MODEL",
     "LoadedModel",
+    "add_profile_tokens",
     "cache_root",
     "embedded_folder",
+    "grow_embeddings",
     "load_model",
     "resolve_device",
     "resolve_dtype",
@@ -190,13 +192,16 @@ def add_profile_tokens(
         log.info("added %d special tokens for profile %s: %s", len(missing), profile.name, " ".join(missing))
     rows = int(model.get_input_embeddings().weight.shape[0])  # type: ignore[index]  # a Tensor at run time
     if len(tokenizer) > rows:
-        _grow_embeddings(model, rows, len(tokenizer))
+        grow_embeddings(model, len(tokenizer), rows)
     model.fncall_added_tokens = missing  # type: ignore[assignment]  # nn.Module's __setattr__ is typed narrowly
     return missing
 
 
-def _grow_embeddings(model: Any, rows: int, size: int) -> None:
+def grow_embeddings(model: Any, size: int, rows: int | None = None) -> None:
     """Grow the embedding (and an untied output head) to ``size`` rows, each new row the mean of the old.
+
+    ``rows`` is the number of rows to keep as they are (default: the current size). Use this, not
+    ``resize_token_embeddings``, wherever a base model must match the one an adapter was trained on.
 
     transformers' default draws the new rows at random from the old rows' distribution, which costs a
     covariance of the whole vocabulary (seconds on a 262k vocabulary) and differs from run to run; the
@@ -205,6 +210,10 @@ def _grow_embeddings(model: Any, rows: int, size: int) -> None:
     """
     import torch
 
+    if rows is None:
+        rows = int(model.get_input_embeddings().weight.shape[0])
+    if size <= rows:
+        return
     heads = [model.get_input_embeddings(), model.get_output_embeddings()]
     means = [None if h is None else h.weight.detach()[:rows].mean(dim=0) for h in heads]
     # the new rows are overwritten below: skip the random initialisation of the whole new matrix

@@ -145,3 +145,15 @@ def test_new_token_rows_start_at_the_mean_of_the_old_ones(cache: Path, tiny: Loa
     assert (new[:rows] == old).all()
     assert (new[rows:] == old.mean(dim=0)).all()
     assert loaded.model.get_output_embeddings().weight.shape[0] == rows + 4
+
+
+def test_grow_embeddings_is_deterministic_and_keeps_old_rows() -> None:
+    from fncall_train.models import grow_embeddings
+
+    first, second = build_tiny().model, build_tiny().model
+    rows = first.get_input_embeddings().weight.shape[0]
+    grow_embeddings(first, rows + 3)
+    grow_embeddings(second, rows + 3)
+    assert _weights_hash(first) == _weights_hash(second)
+    grow_embeddings(first, rows)  # never shrinks
+    assert first.get_input_embeddings().weight.shape[0] == rows + 3
