@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
 from fncall_data.schema_check import json_equal
@@ -69,6 +69,12 @@ class Expected:
 
     name: str
     arguments: Mapping[str, tuple[Any, ...]]
+    #: how many arguments must be given (those without ``""`` among their values)
+    needed: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # computed once here: scoring asks for it for every pairing
+        object.__setattr__(self, "needed", sum(1 for v in self.arguments.values() if "" not in v))
 
     @classmethod
     def from_answer(cls, answer: Answer) -> Expected:
@@ -138,7 +144,7 @@ def check_call(
     name_ok = call.name == expected.name or (
         dots_as_underscores and call.name == expected.name.replace(".", "_")
     )
-    gold_needed = sum(1 for values in expected.arguments.values() if "" not in values)
+    gold_needed = expected.needed
     if not name_ok:
         args = tuple(ArgCheck(k, "unexpected") for k in call.arguments)
         return CallCheck(
@@ -312,6 +318,8 @@ def assign(checks: Sequence[Sequence[CallCheck]]) -> list[tuple[int, int]]:
     cols = len(checks[0]) if rows else 0
     if rows == 0 or cols == 0:
         return []
+    if rows == 1 and cols == 1:  # the common case, a single call
+        return [(0, 0)]
     weights = [[_weight(c) for c in row] for row in checks]
     if max(rows, cols) <= 7:
         return _brute_force(weights, rows, cols)

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from fncall_data.check import check_output
-from fncall_data.extract import Extraction, extract
+from fncall_data.extract import Extraction
 from fncall_data.turns import evaluated_turn
 from fncall_data.types import Record, Tool
 from fncall_data.validate import Toolbox
@@ -73,8 +73,25 @@ class Reference:
         else:
             turn = record.messages[evaluated_turn(record)]
             calls = tuple(Expected.from_call(c) for c in turn.tool_calls or ())
-        tools = {t.name: t for t in record.tools}
-        return cls(record.id, record.category or "none", calls, tools, Toolbox(tools.values()))
+        tools, toolbox = _toolbox(record.tools)
+        return cls(record.id, record.category or "none", calls, tools, toolbox)
+
+
+# Records of one test set mostly offer the same few tool lists. Sharing one Toolbox (and so one set
+# of compiled schemas) per distinct list makes a Reference cheap to build.
+_TOOLBOXES: dict[tuple[str, ...], tuple[dict[str, Tool], Toolbox]] = {}
+_TOOLBOXES_MAX = 4096
+
+
+def _toolbox(tools: Sequence[Tool]) -> tuple[dict[str, Tool], Toolbox]:
+    key = tuple(t.model_dump_json() for t in tools)
+    found = _TOOLBOXES.get(key)
+    if found is None:
+        if len(_TOOLBOXES) >= _TOOLBOXES_MAX:
+            _TOOLBOXES.clear()
+        by_name = {t.name: t for t in tools}
+        found = _TOOLBOXES[key] = (by_name, Toolbox(by_name.values()))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +184,9 @@ def score_output(
     if parse is not None and isinstance(output, str):
         extraction = parse(output)
         issues = [*extraction.errors, *reference.toolbox.validate_calls(extraction.calls)]
-    elif isinstance(output, str):
+    else:
         checked = check_output(output, reference.toolbox)
         extraction, issues = checked.extraction, list(checked.issues)
-    else:
-        extraction = extract(output)
-        issues = [*extraction.errors, *reference.toolbox.validate_calls(extraction.calls)]
     status: Status = extraction.status
     calls = extraction.calls
     expected = reference.calls
@@ -231,7 +245,7 @@ def score_output(
     args_right = sum(checks[g][m].right for g, m in pairs)
     paired_gold = {g for g, _ in pairs}
     args_gold = sum(checks[g][m].gold for g, m in pairs) + sum(
-        _needed(e) for g, e in enumerate(expected) if g not in paired_gold
+        e.needed for g, e in enumerate(expected) if g not in paired_gold
     )
     details = tuple((g, m, a.name, a.verdict) for g, m in pairs for a in checks[g][m].args)
     same_count = len(calls) == len(expected)
@@ -294,18 +308,13 @@ def _failed(reference: Reference, error: str) -> ExampleScore:
         tools_right=False,
         args_right=0,
         args_given=0,
-        args_gold=sum(_needed(e) for e in reference.calls),
+        args_gold=sum(e.needed for e in reference.calls),
         call_exact=False,
         calls_made=0,
         hallucinated_calls=0,
         reason=error,
         error=error,
     )
-
-
-def _needed(expected: Expected) -> int:
-    """How many of an expected call's arguments must be given."""
-    return sum(1 for values in expected.arguments.values() if "" not in values)
 
 
 def score_prediction(
