@@ -124,7 +124,7 @@ class FindNearby(BaseModel):
         "The nearest {place_type} in {city} is on {street}, {distance_km} km away.",
         "There's a {place_type} on {street}, {distance_km} km from the center of {city}.",
     )
-    __say__: ClassVar[dict[str, Any]] = {"place_type": {"gas_station": "gas station", "atm": "ATM"}}
+    __say__: ClassVar[dict[str, Any]] = {"place_type": {"gas_station": "gas station", "atm": "cash machine"}}
     __ask__: ClassVar[dict[str, str]] = {"city": "Which city are you in?"}
 
     place_type: Literal["pharmacy", "atm", "gas_station", "hospital", "supermarket", "park"] = Field(

@@ -105,7 +105,7 @@ class PlaceOrder(BaseModel):
             "order_id": f"ORD-{rng_for(self.items, self.address.city).randint(100000, 999999)}",
             "item_count": count,
             "total": round(total + (12 if self.shipping == "express" else 0), 2),
-            "days": 1 if self.shipping == "express" else 4,
+            "days": 2 if self.shipping == "express" else 5,
         }
 
 

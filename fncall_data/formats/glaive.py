@@ -36,6 +36,9 @@ _WITH_TOOLS = (
 )
 _NO_TOOLS = "SYSTEM: You are a helpful assistant, with no access to external functions.\n"
 _GAP = "\n\n\n"
+_ENVELOPE = re.compile(
+    r'^\{"name":\s*"(?P<name>[^"\\]+)",\s*"arguments":\s*\'(?P<arguments>.*)\'\s*\}$', re.DOTALL
+)
 
 
 class GlaiveFormat(Format):
@@ -128,7 +131,19 @@ def _assistant(text: str, repairs: Counter[str], where: str) -> dict[str, Any]:
     at = text.find(_CALL)
     if at < 0:
         return {"role": "assistant", "content": text}
-    found = read_calls(text[at + len(_CALL) :].strip(), repairs, where)
+    line = text[at + len(_CALL) :].strip()
+    envelope = _ENVELOPE.match(line)
+    if envelope is not None and "'" in envelope.group("arguments"):
+        # glaive leaves quotes inside its single-quoted arguments unescaped ('{"q": "it's"}'), so the
+        # line is no Python literal; the envelope is fixed, so the arguments string is what lies inside
+        repairs["glaive_unescaped_quote"] += 1
+        line_or_call: str | dict[str, Any] = {
+            "name": envelope.group("name"),
+            "arguments": envelope.group("arguments"),
+        }
+    else:
+        line_or_call = line
+    found = read_calls(line_or_call, repairs, where)
     if len(found.calls) != 1:
         raise RowError(f"{where}: expected one call after <functioncall>, found {len(found.calls)}")
     message: dict[str, Any] = {"role": "assistant", "tool_calls": [found.calls[0].model_dump()]}

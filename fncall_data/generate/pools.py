@@ -10,6 +10,7 @@ and the record is rejected with that reason.
 from __future__ import annotations
 
 import datetime
+import json
 import random
 import re
 from typing import Any
@@ -199,9 +200,17 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, pools: d
         singular = name[:-1] if name.endswith("s") else name
         item_pools = {singular: pools[name], **pools} if pools.get(name) else pools
         out: list[Any] = []
+        names: set[str] = set()
         for _ in range(count * 3):
             value = sample_value(singular, items, rng, item_pools)
-            if value not in out:
+            # Objects count as repeats when they name the same thing ("2 mugs and 3 mugs").
+            label = (
+                json.dumps(next((v for v in value.values() if isinstance(v, str)), value), sort_keys=True)
+                if isinstance(value, dict)
+                else json.dumps(value)
+            )
+            if label not in names:
+                names.add(label)
                 out.append(value)
             if len(out) == count:
                 break
