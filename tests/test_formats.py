@@ -582,3 +582,16 @@ def test_odd_shapes_are_rejects_not_crashes(fmt: str) -> None:
     odd_rows += [{**row, key: odd} for key in row for odd in (None, 7, "x", [1], {"a": None})]
     for number, item in reader.read(enumerate(odd_rows, start=1), source=None, repairs=Counter()):
         assert isinstance(item, Record) or str(item), number
+
+
+def test_glaive_arguments_with_quotes_and_backslashes(tmp_path: Path) -> None:
+    """glaive does not escape ' or \\ inside its single-quoted arguments; both read and write back."""
+    row = json.loads(json.dumps(OWN_ROWS["glaive"][0]))
+    row["chat"] = row["chat"].replace(
+        '{"city": "Rome", "unit": "c"}', '{"city": "Rome\'s \\\\old town", "unit": "c"}'
+    )
+    source = _write(tmp_path / "g.jsonl", [row])
+    record = load_records(source, fmt="glaive").records[0]
+    assert record.messages[1].tool_calls[0].arguments == {"city": "Rome's \\old town", "unit": "c"}  # type: ignore[index]
+    write_records([record], tmp_path / "out.jsonl", "glaive")
+    assert _rows(tmp_path / "out.jsonl") == [row]

@@ -2,8 +2,10 @@
 
 The system text lists the tools as indented JSON objects after a fixed sentence; the chat is a run of
 ``USER:``, ``ASSISTANT:`` and ``FUNCTION RESPONSE:`` turns, assistant turns ending in ``<|endoftext|>``.
-A call is ``<functioncall> {"name": ..., "arguments": '{...}'}``: the arguments are a single-quoted
-JSON string, so the line is read as a Python literal (a ``python_literal`` repair). One call per turn.
+A call is ``<functioncall> {"name": ..., "arguments": '{...}'}``: the arguments' JSON text sits between
+single quotes as it is (quotes and backslashes inside are not escaped), so the line is not JSON nor a
+Python literal; the JSON text is taken from between the quotes (an ``arguments_string`` repair). One
+call per turn.
 """
 
 from __future__ import annotations
@@ -132,18 +134,17 @@ def _assistant(text: str, repairs: Counter[str], where: str) -> dict[str, Any]:
     if at < 0:
         return {"role": "assistant", "content": text}
     line = text[at + len(_CALL) :].strip()
+    # glaive writes the arguments' JSON text between single quotes as it is, without escaping quotes
+    # or backslashes in it, so the line is no Python literal: take the JSON text from the envelope.
     envelope = _ENVELOPE.match(line)
-    if envelope is not None and "'" in envelope.group("arguments"):
-        # glaive leaves quotes inside its single-quoted arguments unescaped ('{"q": "it's"}'), so the
-        # line is no Python literal; the envelope is fixed, so the arguments string is what lies inside
-        repairs["glaive_unescaped_quote"] += 1
-        line_or_call: str | dict[str, Any] = {
+    if envelope is not None:
+        call: str | dict[str, Any] = {
             "name": envelope.group("name"),
             "arguments": envelope.group("arguments"),
         }
     else:
-        line_or_call = line
-    found = read_calls(line_or_call, repairs, where)
+        call = line
+    found = read_calls(call, repairs, where)
     if len(found.calls) != 1:
         raise RowError(f"{where}: expected one call after <functioncall>, found {len(found.calls)}")
     message: dict[str, Any] = {"role": "assistant", "tool_calls": [found.calls[0].model_dump()]}
@@ -161,7 +162,6 @@ def _assistant_text(message: Message, lost: Counter[str]) -> str:
     if not calls:
         return message.content or ""
     call = calls[0]
-    # the arguments sit in a single-quoted Python string: escape what would end or change it
-    arguments = json.dumps(call.arguments, ensure_ascii=False).replace("\\", "\\\\").replace("'", "\\'")
+    arguments = json.dumps(call.arguments, ensure_ascii=False)  # as glaive writes it: unescaped
     line = f"{_CALL} {{{json.dumps('name')}: {json.dumps(call.name)}, \"arguments\": '{arguments}'}}"
     return f"{message.content} {line}" if message.content else line
