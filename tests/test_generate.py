@@ -165,3 +165,92 @@ def test_a_bad_tools_option_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "nope.txt: cannot load tools from it" in result.output
+
+
+# A whole record, as written: the bytes must not drift without a reason (update it on purpose).
+SNAPSHOT = {
+    "id": "gen-6-000000",
+    "category": "multi_turn",
+    "tools": [
+        {
+            "name": "search_products",
+            "description": "Search the shop's catalog for products.",
+            "parameters": {
+                "properties": {
+                    "query": {"description": "What to search for.", "minLength": 1, "type": "string"},
+                    "max_price": {
+                        "exclusiveMinimum": 0,
+                        "type": "number",
+                        "description": "Highest price in USD.",
+                    },
+                    "sort": {
+                        "default": "relevance",
+                        "description": "Order.",
+                        "enum": ["relevance", "price_asc", "price_desc", "rating"],
+                        "type": "string",
+                    },
+                },
+                "required": ["query"],
+                "type": "object",
+            },
+        },
+        {
+            "name": "get_file_info",
+            "description": "Size, type and last change of a file.",
+            "parameters": {
+                "properties": {"path": {"description": "File path.", "minLength": 1, "type": "string"}},
+                "required": ["path"],
+                "type": "object",
+            },
+        },
+    ],
+    "messages": [
+        {
+            "role": "system",
+            "content": "You are an assistant that can call functions. Call one only when it fits the "
+            "request.",
+        },
+        {"role": "user", "content": "Search: a kids' bike"},
+        {
+            "role": "assistant",
+            "reasoning": 'This calls for search_products. Arguments: query="a kids\' bike"; the rest '
+            "keep their defaults. The other tools don't apply.",
+            "tool_calls": [{"id": "c1", "name": "search_products", "arguments": {"query": "a kids' bike"}}],
+        },
+        {
+            "role": "tool",
+            "content": '{"count": 9, "top_product": "Nordic kids\' bike", "top_price": 116.06, '
+            '"rating": 3.7}',
+            "tool_call_id": "c1",
+            "name": "search_products",
+        },
+        {
+            "role": "assistant",
+            "content": "Nordic kids' bike looks best: 116.06 USD with a 3.7/5 rating (9 matches in all).",
+        },
+        {"role": "user", "content": "Thanks. Give me the details of the file Documents/report_q3.pdf."},
+        {
+            "role": "assistant",
+            "reasoning": "The user wants the size, type and last change of a file. get_file_info does "
+            'that; from the request: path="Documents/report_q3.pdf".',
+            "tool_calls": [
+                {"id": "c2", "name": "get_file_info", "arguments": {"path": "Documents/report_q3.pdf"}}
+            ],
+        },
+        {
+            "role": "tool",
+            "content": '{"size_kb": 31277, "modified": "2026-07-13"}',
+            "tool_call_id": "c2",
+            "name": "get_file_info",
+        },
+        {"role": "assistant", "content": "That file is 31277 KB and was last changed 2026-07-13."},
+    ],
+    "answers": [{"name": "get_file_info", "arguments": {"path": ["Documents/report_q3.pdf"]}}],
+    "meta": {"source": "generated", "seed": 6, "tool_names": ["search_products", "get_file_info"]},
+}
+
+
+def test_a_whole_multi_turn_record_is_stable() -> None:
+    line = generate(GenerateConfig(n=1, seed=6, mix={"multi_turn": 1.0}), SPECS).lines[0]
+    assert json.loads(line) == SNAPSHOT
+    assert line == json.dumps(SNAPSHOT, ensure_ascii=False)
