@@ -87,6 +87,13 @@ def test_verification_rejects_an_invented_value_and_a_wrong_result() -> None:
     assert [reason for reason, _ in problems] == ["ungrounded_value", "result_not_reproducible"]
 
 
+def test_progress_is_reported_up_to_the_total() -> None:
+    seen: list[tuple[int, int]] = []
+    generate(GenerateConfig(n=30, seed=2), SPECS, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (30, 30) and len(seen) == 30
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
 def test_same_seed_same_bytes_and_workers_do_not_change_them(tmp_path: Path) -> None:
     one = generate(GenerateConfig(n=600, seed=7), SPECS).lines
     assert one == generate(GenerateConfig(n=600, seed=7), SPECS).lines

@@ -225,7 +225,9 @@ def generate(
     )
     if not specs:
         raise FncallError("no tools to generate from")
-    source: Any = tools if isinstance(tools, str | os.PathLike) else specs
+    # What a spawned worker loads its tools from (a forked one inherits them): the path or the objects.
+    given_specs = isinstance(tools, list) and bool(tools) and isinstance(tools[0], ToolSpec)
+    source: Any = specs if given_specs else tools
     categories = schedule(config.n, config.mix)
     _init(specs, config)
     result = GenerateResult()
