@@ -21,7 +21,7 @@ from fncall_data.formats.base import RowError
 from fncall_data.pyliteral import LiteralParseError, parse_literal
 from fncall_data.records import check_record
 from fncall_data.tools import to_tool
-from fncall_data.types import Message, Record, Tool, ToolCall, describe_validation_error
+from fncall_data.types import Message, Record, Tool, describe_validation_error
 
 __all__ = [
     "CallLinker",
@@ -30,11 +30,11 @@ __all__ = [
     "build_record",
     "checked_record",
     "decode_json_field",
-    "extra_columns",
     "payload_as_python",
     "payload_as_text",
     "read_calls",
     "row_id",
+    "row_meta",
     "tool_spec",
     "tools_from_specs",
     "turns",
@@ -238,9 +238,14 @@ def row_id(row: dict[str, Any], fmt: str, number: int) -> str:
     return f"{fmt}-{number:06d}"
 
 
-def extra_columns(row: dict[str, Any], known: Sequence[str]) -> dict[str, Any]:
-    """Columns the format does not define, kept in ``meta["extra"]`` and written back on export."""
-    return {key: value for key, value in row.items() if key not in known and value is not None}
+def row_meta(fmt: str, number: int, row: dict[str, Any], known: Sequence[str]) -> dict[str, Any]:
+    """A record's provenance: its format and row number, and in ``extra`` the columns the format does
+    not define (hermes' ``category``, ``task``, ...), which writers put back."""
+    meta: dict[str, Any] = {"source": fmt, "row": number}
+    extra = {key: value for key, value in row.items() if key not in known and value is not None}
+    if extra:
+        meta["extra"] = extra
+    return meta
 
 
 @dataclass(frozen=True)
@@ -267,11 +272,7 @@ def turns(messages: Sequence[Message]) -> Iterator[Turn]:
         yield Turn("tool", None, tuple(group))
 
 
-def calls_of(message: Message) -> list[ToolCall]:
-    return list(message.tool_calls or ())
-
-
-_SEPARATOR = "\n\n"
+_SEPARATOR = "\n\n"  # between a custom system prompt and the standard one, when joined
 
 
 @dataclass(frozen=True)

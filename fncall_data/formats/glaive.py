@@ -19,9 +19,9 @@ from fncall_data.formats.base import Format, RowError
 from fncall_data.formats.common import (
     CallLinker,
     build_record,
-    extra_columns,
     read_calls,
     row_id,
+    row_meta,
     tool_spec,
     tools_from_specs,
     turns,
@@ -72,10 +72,7 @@ class GlaiveFormat(Format):
             else:
                 text = text.removesuffix(_END).rstrip()
                 messages.append(linker.name_calls(_assistant(text, repairs, where)))
-        meta: dict[str, Any] = {"source": self.name, "row": number}
-        extra = extra_columns(row, ("id", "system", "chat"))
-        if extra:
-            meta["extra"] = extra
+        meta = row_meta(self.name, number, row, ("id", "system", "chat"))
         return build_record(
             record_id=row_id(row, self.name, number), messages=messages, tools=tools, meta=meta
         )

@@ -19,10 +19,10 @@ from fncall_data.formats.common import (
     ToolsBlock,
     assistant_message,
     build_record,
-    extra_columns,
     payload_as_python,
     payload_as_text,
     row_id,
+    row_meta,
     tool_spec,
     tools_from_specs,
     turns,
@@ -67,7 +67,7 @@ class _TaggedFormat(Format):
             raise RowError("conversations: expected a list of turns")
         messages: list[dict[str, Any]] = []
         tools: list[Tool] = []
-        meta: dict[str, Any] = {"source": self.name, "row": number}
+        meta = row_meta(self.name, number, row, ("id", "conversations"))
         linker = CallLinker()
         for index, turn in enumerate(conversation):
             where = f"conversations[{index}]"
@@ -91,9 +91,6 @@ class _TaggedFormat(Format):
                 messages.extend(self._results(text, linker, where))
             else:
                 messages.append({"role": role, "content": text})
-        extra = extra_columns(row, ("id", "conversations"))
-        if extra:
-            meta["extra"] = extra
         return build_record(
             record_id=row_id(row, self.name, number), messages=messages, tools=tools, meta=meta
         )

@@ -15,9 +15,9 @@ from fncall_data.formats.base import Format, RowError
 from fncall_data.formats.common import (
     build_record,
     decode_json_field,
-    extra_columns,
     read_calls,
     row_id,
+    row_meta,
     tool_spec,
     tools_from_specs,
 )
@@ -70,10 +70,7 @@ class OpenAIFormat(Format):
                 item["tool_call_id"] = message.get("tool_call_id")
                 item["name"] = message.get("name") or names.get(str(message.get("tool_call_id")))
             out.append({k: v for k, v in item.items() if v is not None})
-        meta: dict[str, Any] = {"source": self.name, "row": number}
-        extra = extra_columns(row, ("id", "messages", "tools"))
-        if extra:
-            meta["extra"] = extra
+        meta = row_meta(self.name, number, row, ("id", "messages", "tools"))
         return build_record(record_id=row_id(row, self.name, number), messages=out, tools=tools, meta=meta)
 
     def write_row(self, record: Record, lost: Counter[str]) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from fncall_data.formats.common import (
     CallLinker,
     build_record,
     decode_json_field,
-    extra_columns,
     read_calls,
     row_id,
+    row_meta,
     tool_spec,
     tools_from_specs,
     turns,
@@ -76,10 +76,7 @@ class ShareGPTFormat(Format):
                 messages.append({"role": _ROLES[role], "content": value})
             else:
                 raise RowError(f"{where}: unknown role {role!r}")
-        meta: dict[str, Any] = {"source": self.name, "row": number}
-        extra = extra_columns(row, ("id", "conversations", "system", "tools"))
-        if extra:
-            meta["extra"] = extra
+        meta = row_meta(self.name, number, row, ("id", "conversations", "system", "tools"))
         return build_record(
             record_id=row_id(row, self.name, number), messages=messages, tools=tools, meta=meta
         )

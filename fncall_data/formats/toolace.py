@@ -15,9 +15,9 @@ from fncall_data.formats.common import (
     CallLinker,
     ToolsBlock,
     build_record,
-    extra_columns,
     read_calls,
     row_id,
+    row_meta,
     tool_spec,
     tools_from_specs,
     turns,
@@ -62,7 +62,7 @@ class ToolACEFormat(Format):
         system_text = row.get("system") or ""
         if not isinstance(conversation, list) or not isinstance(system_text, str):
             raise RowError("expected a system text and a list of conversations")
-        meta: dict[str, Any] = {"source": self.name, "row": number}
+        meta = row_meta(self.name, number, row, ("id", "system", "conversations"))
         system, tools, found = _system(system_text)
         meta.update(found)
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
@@ -78,9 +78,6 @@ class ToolACEFormat(Format):
                 messages.extend(linker.result(content, name, where) for name, content in _results(value))
             else:
                 messages.append({"role": role, "content": value})
-        extra = extra_columns(row, ("id", "system", "conversations"))
-        if extra:
-            meta["extra"] = extra
         return build_record(
             record_id=row_id(row, self.name, number), messages=messages, tools=tools, meta=meta
         )

@@ -19,9 +19,9 @@ from fncall_data.formats.common import (
     CallLinker,
     build_record,
     decode_json_field,
-    extra_columns,
     read_calls,
     row_id,
+    row_meta,
 )
 from fncall_data.tools import to_tool
 from fncall_data.types import Record, Tool
@@ -55,10 +55,7 @@ class XLAMFormat(Format):
             assistant["tool_calls"] = [c.model_dump() for c in found.calls]
         else:
             assistant["content"] = ""  # the honest answer to an irrelevant query is no call
-        meta: dict[str, Any] = {"source": self.name, "row": number}
-        extra = extra_columns(row, ("id", "query", "tools", "answers"))
-        if extra:
-            meta["extra"] = extra
+        meta = row_meta(self.name, number, row, ("id", "query", "tools", "answers"))
         return build_record(
             record_id=row_id(row, self.name, number),
             messages=[{"role": "user", "content": query}, CallLinker().name_calls(assistant)],
