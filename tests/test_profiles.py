@@ -69,8 +69,8 @@ def test_templates_give_the_same_text_and_trained_tokens_as_segments(tokenizer: 
         text = "".join(s.text for s in segments)
         bos = "<bos>" * (2 if profile.doubled_bos else 1)
         out = tokenizer.apply_chat_template(
-            chat_messages(record),
-            tools=chat_tools(record) or None,
+            profile.chat_messages(record),
+            tools=profile.chat_tools(record),
             chat_template=profile.chat_template(),
             tokenize=True,
             return_dict=True,
@@ -85,15 +85,16 @@ def test_templates_give_the_same_text_and_trained_tokens_as_segments(tokenizer: 
 
 @pytest.mark.parametrize("record", RECORDS, ids=lambda r: r.id)
 def test_prompt_is_the_template_with_a_generation_prompt(tokenizer: Any, record: Record) -> None:
-    messages, tools = chat_messages(record), chat_tools(record) or None
     for profile in _profiles(tokenizer):
+        messages, tools = profile.chat_messages(record), profile.chat_tools(record)
+        shift = len(messages) - len(record.messages)  # seed puts its system text in front
         bos = "<bos>" * (2 if profile.doubled_bos else 1)
         for turn, message in enumerate(record.messages):
             if message.role != "assistant":
                 continue
             prompt = profile.prompt(record, turn)
             expected = tokenizer.apply_chat_template(
-                messages[:turn], tools=tools, chat_template=profile.chat_template(),
+                messages[: turn + shift], tools=tools, chat_template=profile.chat_template(),
                 tokenize=False, add_generation_prompt=True,
             )  # fmt: skip
             assert bos + prompt == expected, (profile.name, turn)
@@ -141,6 +142,19 @@ def test_seed_renders_the_sample_rows_exactly_as_the_tutorial_template() -> None
     for i, row in enumerate(rows):
         record = seed_record(row, f"seed-{i}")
         # the template writes <bos>; the profile leaves it to the tokenizer
+        assert "<bos>" + SeedProfile().render(record) == tutorial_text(row)
+
+
+def test_seed_renders_records_from_the_seed_thinking_converter_as_the_tutorial() -> None:
+    # the converter normalises (reasoning stripped, results as JSON, system text split into tools);
+    # the profile writes them back in the dataset's form, so the tutorial's text comes out unchanged
+    from fncall_data.formats import load_records
+    from tests.profile_helpers import SHARED_FORMATS
+
+    converted = load_records(SHARED_FORMATS / "seed_thinking.jsonl", fmt="seed_thinking")
+    rows = seed_rows()
+    assert len(converted.records) == len(rows)
+    for record, row in zip(converted.records, rows, strict=True):
         assert "<bos>" + SeedProfile().render(record) == tutorial_text(row)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fncall_data.extract import Extraction
 from fncall_data.types import Record
@@ -69,6 +69,18 @@ class ChatProfile(ABC):
     def render(self, record: Record) -> str:
         """The whole training text of ``record``."""
         return "".join(segment.text for segment in self.segments(record))
+
+    def chat_messages(self, record: Record) -> list[dict[str, Any]]:
+        """The ``messages`` to give :meth:`chat_template` for ``record`` (OpenAI / TRL shape)."""
+        from fncall_data.profiles.chat import chat_messages
+
+        return chat_messages(record)
+
+    def chat_tools(self, record: Record) -> list[dict[str, Any]] | None:
+        """The ``tools`` to give :meth:`chat_template` for ``record`` (None when it has none)."""
+        from fncall_data.profiles.chat import chat_tools
+
+        return chat_tools(record) or None
 
     def encode(
         self, record: Record, tokenizer: PreTrainedTokenizerBase, max_length: int | None = None
