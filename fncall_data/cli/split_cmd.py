@@ -84,4 +84,3 @@ def _table(title: str, unit: str, rows: Sequence[tuple[object, int]], total: int
     for key, count in rows:
         share = f"  {count / total:6.1%}" if total else ""
         click.echo(f"{key!s:<{width}}  {count:>8}{share}")
-    click.echo("")
