@@ -17,8 +17,9 @@ _UNITS = {"celsius": "°C", "fahrenheit": "°F"}
 _UNIT_SAY = {"unit": {"celsius": "Celsius", "fahrenheit": "Fahrenheit"}}
 
 
-def _temp(city: str, unit: str, *salt: object) -> int:
-    celsius = round(amount(-5, 34, city, *salt))
+def _temp(city: str, unit: str, shift: int = 0) -> int:
+    """A city's temperature: one base per city, so current and forecast figures agree."""
+    celsius = round(amount(-3, 28, city, "base")) + shift
     return celsius if unit == "celsius" else round(celsius * 9 / 5 + 32)
 
 
@@ -47,7 +48,7 @@ class GetCurrentWeather(BaseModel):
     def run(self) -> dict[str, Any]:
         return {
             "city": self.city,
-            "temperature": _temp(self.city, self.unit, "now"),
+            "temperature": _temp(self.city, self.unit, rng_for(self.city, "now").randint(-2, 4)),
             "symbol": _UNITS[self.unit],
             "condition": pick(_CONDITIONS, self.city, "now"),
             "humidity": rng_for(self.city, "hum").randint(25, 95),
@@ -79,12 +80,12 @@ class GetForecast(BaseModel):
     unit: Literal["celsius", "fahrenheit"] = Field("celsius", description="Temperature unit.")
 
     def run(self) -> dict[str, Any]:
-        low = _temp(self.city, self.unit, "low", self.days)
+        r = rng_for(self.city, self.days)
         return {
             "city": self.city,
             "days": self.days,
-            "high": low + rng_for(self.city, self.days).randint(4, 11),
-            "low": low,
+            "high": _temp(self.city, self.unit, r.randint(3, 8)),
+            "low": _temp(self.city, self.unit, -r.randint(2, 7)),
             "symbol": _UNITS[self.unit],
             "condition": pick(_CONDITIONS, self.city, "fc", self.days),
             "rain_chance": rng_for(self.city, "rain", self.days).randrange(0, 100, 5),
