@@ -40,8 +40,9 @@ class FindRestaurants(BaseModel):
     )
     __say__: ClassVar[dict[str, Any]] = {
         "open_now": {True: "open now"},
-        "cuisine": {c: c.capitalize() for c in ("italian", "japanese", "mexican", "indian", "thai", "vegan",
-                                                 "french", "chinese")},
+        # Cuisines named after places are capitalised; "vegan" is not.
+        "cuisine": {c: c.capitalize() for c in ("italian", "japanese", "mexican", "indian", "thai", "french",
+                                                 "chinese")},
     }  # fmt: skip
     __pools__: ClassVar[dict[str, list[Any]]] = {"open_now": [True]}
     __ask__: ClassVar[dict[str, str]] = {"city": "Which city are you in?"}
