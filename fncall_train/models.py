@@ -162,6 +162,10 @@ def load_model(
     else:
         model, tokenizer = _load_folder(folder, torch_dtype)
         source = os.fspath(folder.resolve())
+    if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+        # batching needs a pad token; the end-of-sequence token is the usual stand-in (it is masked out)
+        tokenizer.pad_token = tokenizer.eos_token
+        log.info("the tokenizer has no pad token; using %s", tokenizer.eos_token)
     added = add_profile_tokens(model, tokenizer, profile) if profile is not None else []
     bind = getattr(profile, "bind", None)
     if callable(bind):

@@ -181,3 +181,12 @@ def test_gguf_file_is_converted_once_to_a_plain_folder(tmp_path: Path) -> None:
     again = load_model(str(tmp_path / "tiny.gguf"), cache_dir=tmp_path / "cache")
     assert again.source == loaded.source
     assert [p.name for p in (tmp_path / "cache" / "gguf").iterdir()] == [folder.name]
+
+
+def test_a_tokenizer_without_pad_gets_eos_as_pad(tmp_path: Path, tiny: LoadedModel) -> None:
+    tiny.model.save_pretrained(tmp_path / "m")
+    tokenizer = build_tiny().tokenizer
+    tokenizer.pad_token = None
+    tokenizer.save_pretrained(tmp_path / "m")
+    loaded = load_model(str(tmp_path / "m"))
+    assert loaded.tokenizer.pad_token == loaded.tokenizer.eos_token == "<eos>"
