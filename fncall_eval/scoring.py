@@ -7,8 +7,8 @@ paired with the expected ones by an optimal assignment (:func:`fncall_eval.match
 Outputs fall in three kinds: ``calls``, ``no_call`` (plain text) and ``malformed`` (a call attempt
 that could not be read). When no call is the right answer (``irrelevance``, ``missing_param``, or
 ``answers == []``), only ``no_call`` is right: a malformed output is never an abstention. For
-``missing_param`` the model should ask for the missing value: a reply with text is ``asked``, an
-empty one ``silent`` (wrong), a call ``invented`` (wrong).
+``missing_param`` the model should ask for the missing value: a reply that asks a question (holds a
+``?``) is ``asked``; one that does not is ``no_question`` (wrong); a call is ``invented`` (wrong).
 
 The reference is :func:`fncall_data.turns.evaluated_turn`'s turn: ``Record.answers`` when set, else
 that turn's own calls.
@@ -102,7 +102,7 @@ class ExampleScore:
         status: what the model produced: ``calls``, ``no_call``, ``malformed``, or ``error`` when
             there was no output to score (generation or scoring failed; see ``error``).
         outcome: ``correct``, ``wrong_call``, ``missed_call``, ``malformed``, ``abstained``,
-            ``called`` (irrelevance), ``asked``, ``silent``, ``invented`` (missing_param), ``error``.
+            ``called`` (irrelevance), ``asked``, ``no_question``, ``invented`` (missing_param), ``error``.
         json_valid: the call attempt was readable; None when the output attempted no call.
         repairs: the repairs reading needed (codes), in order.
         schema_valid: every call fits its tool's schema; None when no call was attempted.
@@ -205,8 +205,9 @@ def score_output(
     if not expected:
         if status == "no_call":
             asks = reference.category in _NO_CALL_ASKS
-            outcome = ("asked" if extraction.content else "silent") if asks else "abstained"
-            right = outcome != "silent"
+            asked = "?" in extraction.content or "？" in extraction.content
+            outcome = ("asked" if asked else "no_question") if asks else "abstained"
+            right = outcome != "no_question"
             reason = "" if right else "no call, but no question for the missing value either"
         else:
             outcome = (

@@ -165,3 +165,18 @@ def test_predictions_backend_scores_files(tmp_path: Path) -> None:
     )
     assert [s.status for s in result.scores["base"]][:2] == ["no_call", "error"]
     assert result.scores["base"][1].error == f"generation failed: no line with this id in {missing}"
+
+
+def test_scoring_and_the_cli_import_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fncall_eval\n"
+        "for name in fncall_eval.__all__: getattr(fncall_eval, name)\n"
+        "import fncall_eval.cli, fncall_eval.report\n"
+        "import fncall_eval.backends.openai, fncall_eval.backends.predictions\n"
+        "print(sorted({'torch', 'transformers', 'peft', 'pandas', 'numpy', 'datasets'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
