@@ -11,7 +11,12 @@ from fncall_data.tools import tool
 
 __all__ = ["TOOLS"]
 
-_PLACES = ("Corner Bistro", "Little Saigon", "Trattoria Roma", "The Green Fork", "Sakura House", "El Patio")
+_PLACES = {
+    "italian": ("Trattoria Roma", "Osteria Nonna"), "japanese": ("Sakura House", "Kaito Ramen"),
+    "mexican": ("El Patio", "Casa Maíz"), "indian": ("Spice Route", "Tandoor House"),
+    "thai": ("Baan Thai", "Little Bangkok"), "vegan": ("The Green Fork", "Sprout"),
+    "french": ("Corner Bistro", "Chez Margot"), "chinese": ("Golden Dragon", "Dumpling Hall"),
+}  # fmt: skip
 # Standard-time UTC offsets of well-known cities; other cities get a stable made-up one.
 _OFFSETS: dict[str, float] = {
     "Paris": 1, "Tokyo": 9, "Lisbon": 0, "Nairobi": 3, "Toronto": -5, "Sydney": 10, "Buenos Aires": -3,
@@ -56,7 +61,7 @@ class FindRestaurants(BaseModel):
 
     def run(self) -> dict[str, Any]:
         return {
-            "name": pick(_PLACES, self.city, self.cuisine),
+            "name": pick(_PLACES[self.cuisine], self.city),
             "street": pick(_STREETS, self.city, self.cuisine, 2),
             "rating": round(rng_for(self.city, self.cuisine).uniform(3.8, 4.9), 1),
         }

@@ -34,7 +34,11 @@ class CreateEvent(BaseModel):
         'Done: "{title}" is on your calendar for {date} at {start_time} ({duration_minutes} min).',
         "I've scheduled {title} on {date} from {start_time} to {end_time}.",
     )
-    __pools__: ClassVar[dict[str, list[Any]]] = {"title": _TITLES, "start_time": _TIMES}
+    __pools__: ClassVar[dict[str, list[Any]]] = {
+        "title": _TITLES,
+        "start_time": _TIMES,
+        "duration_minutes": [30, 45, 60, 90, 120],
+    }
     __ask__: ClassVar[dict[str, str]] = {"date": "Which day should I put it on?"}
 
     title: str = Field(min_length=1, description="Event title.")

@@ -12,7 +12,10 @@ from fncall_data.tools import tool
 
 __all__ = ["TOOLS"]
 
-_AIRLINES = ("Lufthansa", "KLM", "Iberia", "Delta", "Air France", "ANA", "Qantas", "TAP", "SAS", "Emirates")
+_AIRLINES = {
+    "Lufthansa": "LH", "KLM": "KL", "Iberia": "IB", "Delta": "DL", "Air France": "AF", "ANA": "NH",
+    "Qantas": "QF", "TAP": "TP", "SAS": "SK", "Emirates": "EK",
+}  # fmt: skip
 _HOTELS = ("Harbor View Hotel", "Hotel Central", "The Linden", "Casa Azul", "Park Lane Suites", "Nordlys Inn")
 
 
@@ -51,12 +54,12 @@ class SearchFlights(BaseModel):
 
     def run(self) -> dict[str, Any]:
         r = rng_for(self.origin, self.destination, self.date)
-        airline = r.choice(_AIRLINES)
+        airline = r.choice(sorted(_AIRLINES))
         factor = {"economy": 1, "premium_economy": 1.6, "business": 3.2, "first": 5.5}[self.cabin]
         return {
             "count": r.randint(2, 14),
             "airline": airline,
-            "flight_number": f"{airline[:2].upper()}{r.randint(100, 999)}",
+            "flight_number": f"{_AIRLINES[airline]}{r.randint(100, 999)}",
             "departure": f"{r.randint(6, 21):02d}:{r.choice((0, 15, 30, 45)):02d}",
             "price": round(amount(90, 700, self.origin, self.destination) * factor * self.passengers),
         }

@@ -155,6 +155,10 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, integer: bool
     if "exclusiveMaximum" in schema:
         high = high - 1 if integer else high - 0.5
     if integer:
+        if low <= 1 < high and re.search(
+            r"(night|day|guest|passenger|people|week|hour|minute|year)s$", lowered
+        ):
+            low = 2  # "for 1 nights" reads wrong; one of them is said differently
         return rng.randint(int(low), int(high))
     if high - low >= 50:
         step = 5 if high - low < 1000 else 50
