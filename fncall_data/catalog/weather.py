@@ -12,7 +12,7 @@ from fncall_data.tools import tool
 
 __all__ = ["TOOLS"]
 
-_CONDITIONS = ("sunny", "partly cloudy", "overcast", "rainy", "drizzly", "windy", "foggy", "clear")
+_CONDITIONS = ("sunny", "cloudy", "overcast", "rainy", "drizzly", "windy", "foggy", "clear")
 _UNITS = {"celsius": "°C", "fahrenheit": "°F"}
 _UNIT_SAY = {"unit": {"celsius": "Celsius", "fahrenheit": "Fahrenheit"}}
 
