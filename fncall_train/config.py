@@ -195,7 +195,7 @@ class TrainConfig(BaseModel):
             weight_decay=self.weight_decay,
             max_grad_norm=self.max_grad_norm,
             bf16=self.use_bf16(),
-            gradient_checkpointing=self.use_gradient_checkpointing(),
+            activation_checkpointing=self.use_gradient_checkpointing(),
             seed=self.seed,
             data_seed=self.seed,
             logging_steps=self.logging_steps,

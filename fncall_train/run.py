@@ -28,12 +28,12 @@ from typing import Any
 
 from fncall_data.errors import FncallError
 from fncall_data.io import atomic_write
-from fncall_data.profiles import get_profile
+from fncall_data.profiles import ChatProfile, get_profile
 from fncall_train.backends import TrainJob, get_trainer_factory
 from fncall_train.config import TrainConfig
-from fncall_train.data import DataReport, build_report, prepare_examples, read_records
+from fncall_train.data import DataReport, Example, build_report, prepare_examples, read_records
 
-__all__ = ["MANIFEST", "Progress", "ProgressEvent", "RunResult", "train"]
+__all__ = ["MANIFEST", "PreparedRun", "Progress", "ProgressEvent", "RunResult", "prepare_run", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -101,18 +101,87 @@ def train(config: TrainConfig, progress: Progress | None = None, *, resume: bool
         >>> result.adapter_dir.name  # doctest: +SKIP
         'adapter'
     """
+    checkpoint = _last_checkpoint(config) if resume else None
+    run = prepare_run(config, progress)
+    trainer = run.trainer
+
+    _reset_peak_memory()
+    started = time.perf_counter()
+    trainer.train(resume_from_checkpoint=os.fspath(checkpoint) if checkpoint else None)
+    wall = time.perf_counter() - started
+
+    state = trainer.state
+    seen = int(state.num_input_tokens_seen) - run.tracker.tokens_at_start
+    adapter_dir = config.output_dir / "adapter"
+    adapter_mb = 0.0
+    if trainer.is_world_process_zero():
+        run.model.peft_config["default"].base_model_name_or_path = run.base_model
+        run.model.save_pretrained(
+            os.fspath(adapter_dir), save_embedding_layers=_save_embeddings(config, run.new_token_ids)
+        )
+        run.tokenizer.save_pretrained(os.fspath(config.output_dir / "tokenizer"))
+        adapter_mb = _folder_mb(adapter_dir)
+    result = RunResult(
+        output_dir=config.output_dir,
+        adapter_dir=adapter_dir,
+        base_model=run.base_model,
+        steps=int(state.global_step),
+        loss_curve=_loss_curve(state.log_history),
+        wall_s=wall,
+        tokens=seen,
+        tokens_per_s=seen / wall if wall > 0 else 0.0,
+        peak_memory_mb=_peak_memory_mb(),
+        adapter_mb=adapter_mb,
+        data=run.data,
+        new_tokens=run.new_tokens,
+    )
+    if trainer.is_world_process_zero():
+        _write_manifest(config, result, trainer, resumed_from=checkpoint)
+    return result
+
+
+@dataclass
+class PreparedRun:
+    """A run set up and not yet trained: what :func:`train` runs, open for inspection (tests, tools).
+
+    Attributes:
+        model: the base model wrapped with its LoRA adapter (``peft.PeftModel``).
+        trainer: the backend's trainer; ``trainer.get_train_dataloader()`` gives the real batches.
+        base_model: what the adapter names as its base (a folder, or a hub id).
+    """
+
+    config: TrainConfig
+    profile: ChatProfile
+    model: Any
+    tokenizer: Any
+    examples: list[Example]
+    data: DataReport
+    base_model: str
+    new_tokens: list[str]
+    new_token_ids: list[int]
+    trainer: Any
+    tracker: Any
+
+
+def prepare_run(config: TrainConfig, progress: Progress | None = None) -> PreparedRun:
+    """Load the model and data, check the examples, wrap the model with LoRA and build the trainer.
+
+    Example:
+        >>> cfg = load_config(data="d.jsonl", output_dir="runs/t", model="tiny")  # doctest: +SKIP
+        >>> run = prepare_run(cfg)  # doctest: +SKIP
+        >>> next(iter(run.trainer.get_train_dataloader()))["labels"]  # doctest: +SKIP
+    """
     # Nothing leaves this machine unless the user named a hub model: TRL pings home otherwise.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from peft import get_peft_model
+
     from fncall_train.models import load_model
 
     profile = get_profile(config.profile)
     source = read_records(config.data)  # fail on bad data before loading a model
-    checkpoint = _last_checkpoint(config) if resume else None
-
     loaded = load_model(config.model, profile=profile, dtype=_dtype(config), device=config.device,
                         cache_dir=config.cache_dir)  # fmt: skip
-    model, tokenizer = loaded.model, loaded.tokenizer
-    new_tokens = list(loaded.added_tokens)
+    tokenizer = loaded.tokenizer
     tokenizer.chat_template = profile.chat_template()
 
     examples, rejects, counts = prepare_examples(source.records, profile, tokenizer, config)
@@ -124,49 +193,16 @@ def train(config: TrainConfig, progress: Progress | None = None, *, resume: bool
     log.info("data: %s", report.summary())
     base_path = _base_folder(loaded, config, main)
 
-    from peft import get_peft_model
-
+    new_tokens = list(loaded.added_tokens)
     new_ids = [tokenizer.get_vocab()[t] for t in new_tokens]
-    peft_model = get_peft_model(model, config.lora_config(new_ids))
+    model = get_peft_model(loaded.model, config.lora_config(new_ids))
     tracker = _tracker(progress)
-    job = TrainJob(config, peft_model, tokenizer, examples, config.sft_config(), [tracker])
+    job = TrainJob(config, model, tokenizer, examples, config.sft_config(), [tracker])
     trainer = get_trainer_factory(config.backend)(job)
     _quiet(trainer)
-
-    _reset_peak_memory()
-    started = time.perf_counter()
-    trainer.train(resume_from_checkpoint=os.fspath(checkpoint) if checkpoint else None)
-    wall = time.perf_counter() - started
-
-    state = trainer.state
-    seen = int(state.num_input_tokens_seen) - tracker.tokens_at_start
-    curve = _loss_curve(state.log_history)
-    adapter_dir = config.output_dir / "adapter"
-    adapter_mb = 0.0
-    if trainer.is_world_process_zero():
-        peft_model.peft_config["default"].base_model_name_or_path = base_path
-        peft_model.save_pretrained(
-            os.fspath(adapter_dir), save_embedding_layers=_save_embeddings(config, new_ids)
-        )
-        tokenizer.save_pretrained(os.fspath(config.output_dir / "tokenizer"))
-        adapter_mb = _folder_mb(adapter_dir)
-    result = RunResult(
-        output_dir=config.output_dir,
-        adapter_dir=adapter_dir,
-        base_model=base_path,
-        steps=int(state.global_step),
-        loss_curve=curve,
-        wall_s=wall,
-        tokens=seen,
-        tokens_per_s=seen / wall if wall > 0 else 0.0,
-        peak_memory_mb=_peak_memory_mb(),
-        adapter_mb=adapter_mb,
-        data=report,
-        new_tokens=new_tokens,
+    return PreparedRun(
+        config, profile, model, tokenizer, examples, report, base_path, new_tokens, new_ids, trainer, tracker
     )
-    if trainer.is_world_process_zero():
-        _write_manifest(config, result, trainer, resumed_from=checkpoint)
-    return result
 
 
 def _save_embeddings(config: TrainConfig, new_ids: list[int]) -> bool:

@@ -1,0 +1,237 @@
+"""Training the tiny model end to end: masks in real batches, adapters, resume, both recipes, CLI, merge."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from fncall_data.cli.main import cli
+from fncall_data.profiles import Segment
+from fncall_data.types import Record
+from fncall_train import load_config, load_trained, train
+from fncall_train.run import RunResult, prepare_run
+
+DATA = Path(__file__).parent / "data" / "train_records.jsonl"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+def _config(out: Path, cache: Path, **over: Any) -> Any:
+    values: dict[str, Any] = {
+        "model": "tiny",
+        "data": DATA,
+        "output_dir": out,
+        "cache_dir": cache,
+        "device": "cpu",
+    }
+    return load_config(**{**values, **over})
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> tuple[RunResult, RunResult, Path]:
+    """A default-recipe run stopped after 2 steps, then resumed to 4."""
+    out = tmp_path_factory.mktemp("run") / "t"
+    first = train(_config(out, cache, max_steps=2, save_steps=2))
+    second = train(_config(out, cache, max_steps=4, save_steps=2), resume=True)
+    return first, second, out
+
+
+def _runs(labels: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    previous = False
+    for label in labels:
+        if label != -100:
+            if not previous:
+                runs.append([])
+            runs[-1].append(label)
+        previous = label != -100
+    return runs
+
+
+def _trained_texts(segments: list[Segment]) -> list[str]:
+    texts: list[str] = []
+    previous = False
+    for segment in segments:
+        if segment.trained and segment.text:
+            if previous:
+                texts[-1] += segment.text
+            else:
+                texts.append(segment.text)
+        previous = (segment.trained and bool(segment.text)) or (previous and not segment.text)
+    return texts
+
+
+@pytest.mark.parametrize("backend", ["trl", "hf"])
+def test_collated_labels_cover_exactly_the_model_turns(tmp_path: Path, cache: Path, backend: str) -> None:
+    run = prepare_run(_config(tmp_path / "m", cache, backend=backend, batch_size=3))
+    by_ids: dict[tuple[int, ...], Record] = {}
+    for _where, record in _records():
+        enc = [e for e in run.examples if e.record_id == record.id]
+        if enc:
+            by_ids[tuple(enc[0].input_ids)] = record
+    seen = 0
+    for batch in run.trainer.get_train_dataloader():
+        ids, labels, positions = batch["input_ids"][0], batch["labels"][0], batch["position_ids"][0]
+        starts = [*(positions == 0).nonzero().flatten().tolist(), len(ids)]
+        for start, end in itertools.pairwise(starts):
+            record = by_ids[tuple(ids[start:end].tolist())]
+            # an independent computation: decode each run of labelled tokens and compare it with the
+            # text of the profile's trained segments, in order
+            decoded = [run.tokenizer.decode(r) for r in _runs(labels[start:end].tolist())]
+            assert decoded == _trained_texts(run.profile.segments(record)), record.id
+            seen += 1
+    assert seen == len(run.examples) == 24
+
+
+def _records() -> list[tuple[str, Record]]:
+    from fncall_train.data import read_records
+
+    return read_records(DATA).records
+
+
+def test_seed_recipe_trains_every_token_with_two_bos(tmp_path: Path, cache: Path) -> None:
+    run = prepare_run(_config(tmp_path / "s", cache, recipe="seed", max_length=1024))
+    bos = run.tokenizer.bos_token_id
+    assert all(
+        e.input_ids[:3] == [bos, bos, e.input_ids[2]] and e.labels == e.input_ids for e in run.examples
+    )
+    batch = next(iter(run.trainer.get_train_dataloader()))
+    # wrapped packing: full 1024-token blocks, no position restarts, every label is the token itself
+    assert batch["input_ids"].shape == (1, 1024) and "position_ids" not in batch
+    assert batch["labels"].tolist() == batch["input_ids"].tolist()
+
+
+def test_training_moves_the_adapter_and_not_the_base(tmp_path: Path, cache: Path) -> None:
+    import torch
+
+    run = prepare_run(_config(tmp_path / "w", cache, max_steps=2))
+    before = {n: p.detach().clone() for n, p in run.model.named_parameters()}
+    run.trainer.train()
+    after = dict(run.model.named_parameters())
+    lora = [n for n in before if "lora_" in n]
+    base = [n for n in before if "lora_" not in n]
+    assert lora and base
+    assert all(not after[n].requires_grad and torch.equal(before[n], after[n]) for n in base)
+    assert all(not torch.equal(before[n], after[n]) for n in lora if "lora_B" in n)
+
+
+def test_resume_continues_the_same_run(resumed: tuple[RunResult, RunResult, Path]) -> None:
+    first, second, out = resumed
+    assert (first.steps, second.steps) == (2, 4)
+    assert [c["step"] for c in second.loss_curve] == [1, 2, 3, 4]
+    assert second.loss_curve[:2] == first.loss_curve
+    manifest = json.loads((out / "fncall_run.json").read_text())
+    assert manifest["resumed_from"].endswith("checkpoint-2") and manifest["steps"] == 4
+    assert manifest["loss_curve"] == second.loss_curve
+
+
+def test_the_run_folder_holds_a_small_adapter_and_a_complete_manifest(
+    resumed: tuple[RunResult, RunResult, Path],
+) -> None:
+    from safetensors import safe_open
+
+    _, _, out = resumed
+    config = json.loads((out / "adapter" / "adapter_config.json").read_text())
+    assert Path(config["base_model_name_or_path"], "config.json").is_file()
+    assert sorted(config["target_modules"]) == [
+        "down_proj",
+        "gate_proj",
+        "k_proj",
+        "o_proj",
+        "q_proj",
+        "up_proj",
+        "v_proj",
+    ]
+    with safe_open(out / "adapter" / "adapter_model.safetensors", "pt") as tensors:
+        assert all("lora_A" in k or "lora_B" in k for k in tensors.keys())  # noqa: SIM118
+    manifest = json.loads((out / "fncall_run.json").read_text())
+    assert set(manifest) >= {
+        "config",
+        "versions",
+        "data",
+        "loss_curve",
+        "wall_s",
+        "tokens_per_s",
+        "peak_memory_mb",
+    }
+    assert manifest["data"]["sha256"] == __import__("hashlib").sha256(DATA.read_bytes()).hexdigest()
+    assert manifest["versions"]["trl"] and manifest["tokens_per_s"] > 0
+    tokenizer_config = json.loads((out / "tokenizer" / "tokenizer_config.json").read_text())
+    assert "generation" in (
+        tokenizer_config.get("chat_template") or (out / "tokenizer" / "chat_template.jinja").read_text()
+    )
+
+
+def test_the_adapter_reloads_and_generates(resumed: tuple[RunResult, RunResult, Path]) -> None:
+    from fncall_data.profiles import get_profile
+
+    _, _, out = resumed
+    trained = load_trained(out, device="cpu")
+    record = _records()[0][1]
+    prompt = get_profile("gemma").prompt(record, 2)
+    enc = trained.tokenizer(prompt, return_tensors="pt")
+    generated = trained.model.generate(**enc, max_new_tokens=5, do_sample=False)
+    assert generated.shape[1] == enc["input_ids"].shape[1] + 5
+
+
+def test_cli_trains_both_recipes_and_merges(tmp_path: Path, cache: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    runner = CliRunner()
+    common = [
+        "--model",
+        "tiny",
+        "--data",
+        str(DATA),
+        "--cache-dir",
+        str(cache),
+        "--device",
+        "cpu",
+        "--max-steps",
+        "1",
+    ]
+    done = runner.invoke(cli, ["train", *common, "-o", str(tmp_path / "d")])
+    assert done.exit_code == 0, done.output
+    assert "step 1/1  loss " in done.output and " tok/s" in done.output and "adapter: " in done.output
+    seed = runner.invoke(
+        cli, ["train", *common, "--recipe", "seed", "--max-length", "1024", "-o", str(tmp_path / "s")]
+    )
+    assert seed.exit_code == 0, seed.output
+    # the seed adapter carries the whole (tied) embedding; ours carries LoRA matrices only
+    assert (tmp_path / "s/adapter/adapter_model.safetensors").stat().st_size > 2 * (
+        tmp_path / "d/adapter/adapter_model.safetensors"
+    ).stat().st_size
+    merged = runner.invoke(cli, ["train", "merge", str(tmp_path / "s"), "-o", str(tmp_path / "merged")])
+    assert merged.exit_code == 0, merged.output
+    full = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")
+    trained = load_trained(tmp_path / "s", device="cpu")
+    ids = torch.tensor([[2, 10, 11, 12, 13]])
+    with torch.no_grad():
+        assert torch.allclose(full(input_ids=ids).logits, trained.model(input_ids=ids).logits, atol=1e-4)
+
+
+def test_cli_mistakes_are_one_line_with_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(
+        cli, ["train", "--model", "tiny", "--data", str(tmp_path / "x.jsonl"), "-o", str(tmp_path)]
+    )
+    assert missing.exit_code == 2
+    assert missing.output.strip().endswith(
+        "no such file or folder; pass --data a JSONL file of records "
+        "(`fncall data generate` writes one) or a dataset folder"
+    )
+    recipe = runner.invoke(cli, ["train", "--recipe", "defualt", "--data", str(DATA), "-o", str(tmp_path)])
+    assert recipe.exit_code == 2 and "did you mean 'default'?" in recipe.output
+    no_out = runner.invoke(cli, ["train", "--data", str(DATA)])
+    assert no_out.exit_code == 2 and "output_dir" in no_out.output
