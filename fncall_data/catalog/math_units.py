@@ -36,6 +36,11 @@ class ConvertLength(BaseModel):
     )
     __answers__: ClassVar[tuple[str, ...]] = ("{value} {from_unit} is {result} {to_unit}.",)
     __say__: ClassVar[dict[str, Any]] = {"from_unit": _LENGTH_SAY, "to_unit": _LENGTH_SAY}
+    __ask__: ClassVar[dict[str, str]] = {
+        "to_unit": "Which unit should I convert it to?",
+        "from_unit": "In which unit is that value?",
+        "value": "What value should I convert?",
+    }
     __pools__: ClassVar[dict[str, list[Any]]] = {"value": [3, 5, 12, 26.2, 42, 100, 180, 250, 1.5, 6]}
 
     value: float = Field(description="The length to convert.")
@@ -57,6 +62,11 @@ class ConvertWeight(BaseModel):
     )
     __answers__: ClassVar[tuple[str, ...]] = ("{value} {from_unit} is {result} {to_unit}.",)
     __say__: ClassVar[dict[str, Any]] = {"from_unit": _WEIGHT_SAY, "to_unit": _WEIGHT_SAY}
+    __ask__: ClassVar[dict[str, str]] = {
+        "to_unit": "Which unit should I convert it to?",
+        "from_unit": "In which unit is that value?",
+        "value": "What value should I convert?",
+    }
     __pools__: ClassVar[dict[str, list[Any]]] = {"value": [2, 5, 10, 23, 50, 75, 120, 250, 0.5]}
 
     value: float = Field(ge=0, description="The weight to convert.")
@@ -82,6 +92,11 @@ class ConvertTemperature(BaseModel):
         "to_scale": {"celsius": "Celsius", "fahrenheit": "Fahrenheit", "kelvin": "Kelvin"},
     }
     __pools__: ClassVar[dict[str, list[Any]]] = {"value": [-10, 0, 18, 21, 37, 100, 180, 220, 350, 451]}
+    __ask__: ClassVar[dict[str, str]] = {
+        "to_scale": "Which scale should I convert it to: Celsius, Fahrenheit or Kelvin?",
+        "from_scale": "Is that in Celsius, Fahrenheit or Kelvin?",
+        "value": "What temperature should I convert?",
+    }
 
     value: float = Field(description="The temperature.")
     from_scale: Literal["celsius", "fahrenheit", "kelvin"] = Field(description="Scale of the value.")

@@ -177,7 +177,7 @@ class GetVisaRequirements(BaseModel):
         "Can someone with a {passport_country} passport travel to {destination} without a visa?",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
-        "With a {passport_country} passport, visiting {destination}: {requirement} "
+        "With a passport from {passport_country}, visiting {destination}: {requirement} "
         "(stays up to {max_days} days).",
         "For {destination} you need: {requirement}. Maximum stay {max_days} days.",
     )

@@ -177,11 +177,12 @@ def _first_lower(text: str) -> str:
 
 def _compose(queries: list[str], rng: random.Random) -> str:
     out = []
+    connectors = rng.sample(CONNECTORS, len(CONNECTORS))  # no "Also, ... Also, ..."
     for i, query in enumerate(queries):
         if query[-1:] not in ".?!":
             query += "."
         if i:
-            connector = rng.choice(CONNECTORS)
+            connector = connectors[i - 1]
             query = connector + (_first_lower(query) if connector else query)
         out.append(query)
     return " ".join(out)
