@@ -7,6 +7,7 @@ file, then the options given), calls :func:`fncall_train.run.train` and prints p
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import click
@@ -87,6 +88,10 @@ def train(
         click.echo("  ".join(parts))
 
     result = run_training(config, show, resume=resume)
+    rank = int(os.environ.get("RANK", "0"))
+    if rank != 0:
+        click.echo(f"done: {result.steps} steps (rank {rank})")
+        return
     click.echo(f"data: {result.data.summary()}")
     click.echo(
         f"done: {result.steps} steps in {result.wall_s:.1f}s, {result.tokens_per_s:.0f} tokens/s, "
