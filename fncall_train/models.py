@@ -116,7 +116,8 @@ def load_model(
     Args:
         spec: ``tiny``, ``embedded``, a ``.gguf`` file, a local folder or a hub id.
         profile: add this profile's tags to the tokenizer where missing (and grow the embedding).
-        dtype: ``auto`` (bf16 on a GPU that has it, else float32), or a torch dtype name.
+        dtype: ``auto`` (bf16 on a GPU that has it, float16 on an older GPU, float32 on CPU), or a
+            torch dtype name.
         device: ``auto`` (``cuda`` when available, else ``cpu``) or a torch device string.
         cache_dir: the cache of converted models (default ``$FNCALL_CACHE`` or ``~/.cache/fncall``).
 
@@ -127,7 +128,7 @@ def load_model(
     Example:
         >>> loaded = load_model("tiny")  # doctest: +SKIP
         >>> loaded.description  # doctest: +SKIP
-        'tiny random Gemma 2 (2 layers, hidden 64) from ~/.cache/fncall/tiny-v1, cpu float32'
+        'tiny random Gemma 2 from /home/me/.cache/fncall/tiny-v1, cpu float32'
     """
     _require("torch", "transformers")
     resolved_device = resolve_device(device)
@@ -187,8 +188,9 @@ def add_profile_tokens(
 
     The list is also kept on the model as ``fncall_added_tokens``, for the trainer.
     """
-    vocab = tokenizer.get_vocab()
-    missing = [t for t in profile.special_tokens if t not in vocab]
+    # a tag counts as present only when the tokenizer turns it into one token (being in the vocabulary
+    # is not enough: BPE may never produce that entry from the text)
+    missing = [t for t in profile.special_tokens if len(tokenizer.encode(t, add_special_tokens=False)) != 1]
     if missing:
         tokenizer.add_special_tokens(
             {"additional_special_tokens": missing}, replace_extra_special_tokens=False
