@@ -10,7 +10,7 @@ from fncall_data.extract import Extraction, extract
 from fncall_data.profiles.base import ChatProfile, Segment
 from fncall_data.types import Record
 
-__all__ = ["Layout", "LayoutProfile"]
+__all__ = ["Layout", "LayoutProfile", "jinja_string"]
 
 
 class Layout:
@@ -62,3 +62,13 @@ class LayoutProfile(ChatProfile):
 
     def parse(self, text: str, *, strict: bool = False) -> Extraction:
         return extract(text, strict=strict)
+
+
+def jinja_string(text: str) -> str:
+    """``text`` as a Jinja string literal, for templates built from Python constants.
+
+    Example:
+        >>> print(jinja_string("it's"))
+        'it\\'s'
+    """
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"

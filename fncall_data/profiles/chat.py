@@ -50,8 +50,8 @@ def chat_messages(record: Record) -> list[dict[str, Any]]:
     Example:
         >>> r = Record(id="r", messages=[{"role": "user", "content": "hi"},
         ...     {"role": "assistant", "tool_calls": [{"name": "f", "arguments": {"a": 1}}]}])
-        >>> chat_messages(r)[1]
-        {'role': 'assistant', 'tool_calls': [{'type': 'function', 'function': {...}}]}
+        >>> chat_messages(r)[1]["tool_calls"][0]
+        {'type': 'function', 'function': {'name': 'f', 'arguments': {'a': 1}}}
     """
     names = tool_names(record)
     return [_message(message, names[i]) for i, message in enumerate(record.messages)]

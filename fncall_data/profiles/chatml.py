@@ -44,7 +44,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fncall_data.errors import InputError
-from fncall_data.profiles._layout import Layout, LayoutProfile
+from fncall_data.profiles._layout import Layout, LayoutProfile, jinja_string
 from fncall_data.profiles.chat import canonical_json, chat_tools
 from fncall_data.types import Message, Record
 
@@ -137,11 +137,6 @@ def _model_text(message: Message) -> str:
     return text + "\n".join(parts)
 
 
-def _str(text: str) -> str:
-    """A Python string as a Jinja string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-
-
 # Mirrors ChatMLProfile.layout; one step per line and no whitespace between tags (see gemma.py).
 _TEMPLATE = "".join(
     [
@@ -149,11 +144,11 @@ _TEMPLATE = "".join(
         "{% set ns = namespace(system=none) %}",
         "{% if messages and messages[0].role == 'system' %}",
         "{% set ns.system = messages[0].content %}{% endif %}",
-        "{% if tools %}{% set tl = namespace(text=" + _str(_TOOLS_HEAD) + ") %}",
+        "{% if tools %}{% set tl = namespace(text=" + jinja_string(_TOOLS_HEAD) + ") %}",
         "{% for tool in tools %}{% set fn = tool.function if tool.function is defined else tool %}",
         "{% set tl.text = tl.text + '\\n' + ({'type': 'function', 'function': {'name': fn.name,",
         " 'description': fn.description | default(''), 'parameters': fn.parameters}} | tojson) %}",
-        "{% endfor %}{% set tl.text = tl.text + " + _str(_TOOLS_TAIL) + " %}",
+        "{% endfor %}{% set tl.text = tl.text + " + jinja_string(_TOOLS_TAIL) + " %}",
         "{% set ns.system = tl.text if ns.system is none else ns.system + '\\n\\n' + tl.text %}{% endif %}",
         "{% if ns.system is not none %}",
         "{{ '<|im_start|>system\\n' + ns.system + '<|im_end|>\\n' }}{% endif %}",

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fncall_data.errors import InputError
-from fncall_data.profiles._layout import Layout, LayoutProfile
+from fncall_data.profiles._layout import Layout, LayoutProfile, jinja_string
 from fncall_data.profiles.chat import canonical_json
 from fncall_data.types import Message, Record
 
@@ -66,7 +66,6 @@ class GemmaProfile(LayoutProfile):
     def layout(self, record: Record) -> Layout:
         out = Layout()
         messages = record.messages
-
         prelude = _prelude(record)
         first_user = True
         for i, message in enumerate(messages):
@@ -93,7 +92,6 @@ class GemmaProfile(LayoutProfile):
                 out.add(f"<tool_response>{message.content}</tool_response>")
                 if i + 1 == len(messages) or messages[i + 1].role != "tool":
                     out.add("<end_of_turn>\n")
-
         return out
 
     def chat_template(self) -> str:
@@ -124,11 +122,6 @@ def _model_text(message: Message) -> str:
     return text
 
 
-def _jinja_str(text: str) -> str:
-    """A Python string as a Jinja string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-
-
 # The template mirrors GemmaProfile.layout step by step; tests check that both give the same text and
 # the same trained tokens. It is kept on one line per step and without whitespace between tags, so
 # the trim_blocks setting of transformers' Jinja environment changes nothing.
@@ -138,7 +131,7 @@ _TEMPLATE = "".join(
         "{% set ns = namespace(prelude='', first=true) %}",
         "{% if messages and messages[0].role == 'system' %}",
         "{% set ns.prelude = messages[0].content + '\\n\\n' %}{% endif %}",
-        "{% if tools %}{% set ns.prelude = ns.prelude + " + _jinja_str(TOOLS_HEADER) + " %}",
+        "{% if tools %}{% set ns.prelude = ns.prelude + " + jinja_string(TOOLS_HEADER) + " %}",
         "{% for tool in tools %}{% set fn = tool.function if tool.function is defined else tool %}",
         "{% set ns.prelude = ns.prelude + '\\n' + ({'name': fn.name,"
         " 'description': fn.description | default(''), 'parameters': fn.parameters} | tojson) %}",

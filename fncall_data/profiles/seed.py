@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Literal
 
 from fncall_data.formats.common import payload_as_python
 from fncall_data.formats.hermes import SeedThinkingFormat
-from fncall_data.profiles._layout import Layout, LayoutProfile
+from fncall_data.profiles._layout import Layout, LayoutProfile, jinja_string
 from fncall_data.profiles.chat import canonical_json, chat_tools
 from fncall_data.types import Message, Record
 
@@ -205,8 +205,12 @@ def _template(doubled_bos: bool, payloads: str) -> str:
             "{% set tl.items = tl.items + [{'type': 'function', 'function': {'name': fn.name,",
             " 'description': fn.description | default(''), 'parameters': fn.parameters}}] %}",
             "{% endfor %}",
-            "{% set block = " + _str(_BLOCK.before) + " + '<tools> ' + " + listed + " + ' </tools>' + ",
-            _str(_BLOCK.after) + " %}",
+            "{% set block = "
+            + jinja_string(_BLOCK.before)
+            + " + '<tools> ' + "
+            + listed
+            + " + ' </tools>' + ",
+            jinja_string(_BLOCK.after) + " %}",
             "{% set ns.system = block if ns.system is none else ns.system + '\\n\\n' + block %}",
             "{% endif %}",
             "{% for message in messages %}",
@@ -237,19 +241,15 @@ def _template(doubled_bos: bool, payloads: str) -> str:
             "{% else %}{% set role = none %}{% endif %}",
             "{% if role is not none %}",
             "{% if ns.system is not none %}{% set text = ns.system + "
-            + _str(PLANNING_SENTENCE)
+            + jinja_string(PLANNING_SENTENCE)
             + " + text %}",
             "{% set ns.system = none %}{% endif %}",
             "{% generation %}{{ '<start_of_turn>' + role + '\\n' + text | trim + '<end_of_turn><eos>\\n' }}",
             "{% endgeneration %}",
             "{% endif %}{% endfor %}",
             "{% if ns.system is not none %}{% generation %}{{ '<start_of_turn>human\\n' + (ns.system + ",
-            _str(PLANNING_SENTENCE) + ") | trim + '<end_of_turn><eos>\\n' }}{% endgeneration %}{% endif %}",
+            jinja_string(PLANNING_SENTENCE)
+            + ") | trim + '<end_of_turn><eos>\\n' }}{% endgeneration %}{% endif %}",
             "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}",
         ]
     )
-
-
-def _str(text: str) -> str:
-    """A Python string as a Jinja string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
