@@ -379,8 +379,8 @@ def _load_hub(spec: str, torch_dtype: Any) -> tuple[Any, Any]:
     except OSError:
         if _offline():
             raise FncallError(
-                f"{spec} is not in the local Hugging Face cache and this machine is offline; "
-                "use --model embedded, --model tiny or a local folder"
+                f"{spec} is not in the local Hugging Face cache (nor a local folder) and this machine "
+                "is offline; use --model embedded, --model tiny or a local folder"
             ) from None
         local = False
         try:

@@ -96,7 +96,8 @@ def test_uncached_hub_model_offline_says_so_at_once(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
-    with pytest.raises(FncallError, match=r"not in the local Hugging Face cache.*--model embedded"):
+    wanted = r"not in the local Hugging Face cache \(nor a local folder\).*--model embedded"
+    with pytest.raises(FncallError, match=wanted):
         load_model("google/gemma-2-2b-it", cache_dir=tmp_path)
 
 
