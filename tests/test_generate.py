@@ -40,6 +40,7 @@ def test_a_run_covers_every_category_and_every_record_is_sound() -> None:
     assert {r.category for r in records} == set(CATEGORIES)
     assert len({r.id for r in records}) == 280
     for record, line in zip(records, result.lines, strict=True):
+        assert line == record.to_json()  # the fast writer gives the canonical bytes
         assert check_record(record) == []
         assert not list(SCHEMA.iter_errors(json.loads(line)))
         scored = record.messages[evaluated_turn(record)]

@@ -26,7 +26,7 @@ from fncall_data.errors import FncallError
 from fncall_data.generate.builders import BUILDERS, ToolSet
 from fncall_data.generate.calls import BuildError
 from fncall_data.generate.spec import ToolSpec, catalog_specs, load_specs
-from fncall_data.generate.verify import verify_draft
+from fncall_data.generate.verify import record_line, verify_draft
 from fncall_data.io import atomic_write
 from fncall_data.types import CATEGORIES
 
@@ -166,7 +166,7 @@ def build_candidate(
     )
     calls = [[c.name, c.arguments] for m in record.messages for c in m.tool_calls or ()]
     key = json.dumps([sorted(s.name for s in draft.tools), users, calls], sort_keys=True, ensure_ascii=False)
-    return _Candidate(slot, attempt, record.to_json(), key, draft.called, [])
+    return _Candidate(slot, attempt, record_line(draft, record_id, meta), key, draft.called, [])
 
 
 # Worker state: set once per process by _init (fork or spawn alike).

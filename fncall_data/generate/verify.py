@@ -171,3 +171,39 @@ def _answer_problems(record: Record) -> list[Rejection]:
     if expected != made:
         return [("answers_mismatch", f"answers name {dict(expected)}, the scored turn calls {dict(made)}")]
     return []
+
+
+_MESSAGE_KEYS = ("role", "content", "reasoning", "tool_calls", "tool_call_id", "name")
+_TOOL_DICTS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def record_line(draft: Draft, record_id: str, meta: dict[str, Any]) -> str:
+    """The canonical JSON line of a verified draft: the bytes of ``Record.to_json()``, built directly.
+
+    Verified drafts hold plain JSON data already, so the line is written from them without a second
+    pass through pydantic; a test checks that the bytes equal ``Record.to_json()``.
+    """
+    tools = []
+    for spec in draft.tools:
+        entry = _TOOL_DICTS.get(id(spec.tool))
+        if entry is None or entry[0] is not spec.tool:
+            entry = (spec.tool, spec.tool.model_dump(mode="json"))
+            _TOOL_DICTS[id(spec.tool)] = entry
+        tools.append(entry[1])
+    messages = []
+    for message in draft.messages:
+        out = {key: message[key] for key in _MESSAGE_KEYS if message.get(key) is not None}
+        if "tool_calls" in out:
+            out["tool_calls"] = [
+                {"id": c["id"], "name": c["name"], "arguments": c["arguments"]} for c in out["tool_calls"]
+            ]
+        messages.append(out)
+    data = {
+        "id": record_id,
+        "category": draft.category,
+        "tools": tools,
+        "messages": messages,
+        "answers": draft.answers,
+        "meta": meta,
+    }
+    return json.dumps(data, ensure_ascii=False)
