@@ -37,7 +37,7 @@ class SendEmail(BaseModel):
         'Done, your message "{subject}" went out to {to}.',
     )
     __pools__: ClassVar[dict[str, list[Any]]] = {"subject": _SUBJECTS, "body": _BODIES}
-    __ask__: ClassVar[dict[str, str]] = {"to": "Who should I send it to? I need their email address."}
+    __ask__: ClassVar[dict[str, str]] = {"to": "Who should I send it to? What's their email address?"}
 
     to: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$", description="Recipient email address.")
     subject: str = Field(min_length=1, description="Subject line.")

@@ -153,7 +153,7 @@ class GetFileInfo(BaseModel):
         "That file is {size_kb} KB and was last changed {modified}.",
     )
     __pools__: ClassVar[dict[str, list[Any]]] = {"path": _FILES}
-    __ask__: ClassVar[dict[str, str]] = {"path": "Which file do you mean? Please give its path."}
+    __ask__: ClassVar[dict[str, str]] = {"path": "Which file do you mean? What's its path?"}
 
     path: str = Field(min_length=1, description="File path.")
 
