@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from fncall_data.check import check_output
 from fncall_data.extract import Extraction
@@ -94,9 +94,11 @@ def _toolbox(tools: Sequence[Tool]) -> tuple[dict[str, Tool], Toolbox]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleScore:
+class ExampleScore(NamedTuple):
     """Every verdict on one example; aggregates are sums of these fields.
+
+    A named tuple rather than a frozen dataclass: as immutable, and several times cheaper to build,
+    which counts at tens of thousands of examples a second.
 
     Attributes:
         status: what the model produced: ``calls``, ``no_call``, ``malformed``, or ``error`` when
@@ -132,7 +134,7 @@ class ExampleScore:
     order_differs: bool = False
     reason: str = ""
     error: str | None = None
-    args: tuple[tuple[int, int, str, str], ...] = field(default=())
+    args: tuple[tuple[int, int, str, str], ...] = ()
 
     @property
     def abstained(self) -> bool:
@@ -140,7 +142,7 @@ class ExampleScore:
         return self.status == "no_call"
 
     def to_dict(self) -> dict[str, Any]:
-        row = asdict(self)
+        row = self._asdict()
         row["repairs"] = list(self.repairs)
         row["args"] = [list(a) for a in self.args]
         return row
@@ -192,10 +194,10 @@ def score_output(
     expected = reference.calls
     offered = reference.tools
 
-    def known(name: str) -> bool:
-        return name in offered or (dots_as_underscores and any(t.replace(".", "_") == name for t in offered))
-
-    hallucinated = sum(1 for c in calls if not known(c.name))
+    hallucinated = sum(1 for c in calls if c.name not in offered)
+    if hallucinated and dots_as_underscores:
+        underscored = {t.replace(".", "_") for t in offered}
+        hallucinated = sum(1 for c in calls if c.name not in offered and c.name not in underscored)
     attempted = status != "no_call"
     json_valid = status != "malformed" if attempted else None
     schema_valid = (status == "calls" and not issues) if attempted else None
@@ -235,26 +237,30 @@ def score_output(
             reason=reason,
         )
 
-    def norm(name: str) -> str:
-        return name.replace(".", "_") if dots_as_underscores else name
-
     checks = [
         [check_call(c, e, offered.get(e.name), mode, dots_as_underscores=dots_as_underscores) for c in calls]
         for e in expected
     ]
     pairs = assign(checks) if calls else []
-    args_right = sum(checks[g][m].right for g, m in pairs)
-    paired_gold = {g for g, _ in pairs}
-    args_gold = sum(checks[g][m].gold for g, m in pairs) + sum(
-        e.needed for g, e in enumerate(expected) if g not in paired_gold
-    )
-    details = tuple((g, m, a.name, a.verdict) for g, m in pairs for a in checks[g][m].args)
+    paired = [checks[g][m] for g, m in pairs]
+    args_right = sum(p.right for p in paired)
+    args_gold = sum(p.gold for p in paired)
+    if len(pairs) < len(expected):
+        paired_gold = {g for g, _ in pairs}
+        args_gold += sum(e.needed for g, e in enumerate(expected) if g not in paired_gold)
+    details = tuple([(g, m, a.name, a.verdict) for g, m in pairs for a in checks[g][m].args])
     same_count = len(calls) == len(expected)
-    exact = status == "calls" and same_count and all(checks[g][m].ok for g, m in pairs)
+    exact = status == "calls" and same_count and all(p.ok for p in paired)
     differs = status == "calls" and same_count and len(calls) > 1 and bfcl_greedy_passes(checks) != exact
-    tools_right = status == "calls" and sorted(norm(c.name) for c in calls) == sorted(
-        norm(e.name) for e in expected
-    )
+    if status != "calls":
+        tools_right = False
+    elif len(calls) == 1 and same_count:
+        tools_right = paired[0].name_ok
+    else:
+        dots = dots_as_underscores
+        tools_right = sorted(c.name.replace(".", "_") if dots else c.name for c in calls) == sorted(
+            e.name.replace(".", "_") if dots else e.name for e in expected
+        )
     if status == "malformed":
         outcome, reason = "malformed", "; ".join(i.message for i in extraction.errors)
     elif status == "no_call":
