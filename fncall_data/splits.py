@@ -19,10 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from fncall_data.errors import FncallError
 from fncall_data.io import iter_json_lines
 from fncall_data.records import check_record
-from fncall_data.types import Record, parse_record
+from fncall_data.types import Record, Tool, parse_record
 
 __all__ = ["Row", "Split", "Stats", "load_records", "record_stats", "split_records"]
 
@@ -53,11 +55,12 @@ def load_records(path: str | os.PathLike[str]) -> tuple[list[Row], list[dict[str
     """The sound records of a JSONL file, and a reject row (line, reason, raw) for every other line."""
     rows: list[Row] = []
     bad: list[dict[str, Any]] = []
+    tools: dict[str, Tool] = {}
     for item in iter_json_lines(path):
         reason = item.error
         if reason is None:
             try:
-                record = parse_record(item.value, file=os.fspath(path), line=item.line)
+                record = parse_record(_shared_tools(item.value, tools), file=os.fspath(path), line=item.line)
             except FncallError as exc:
                 reason = str(exc)
             else:
@@ -68,6 +71,31 @@ def load_records(path: str | os.PathLike[str]) -> tuple[list[Row], list[dict[str
                 reason = "; ".join(f"{i.code}: {i.message}" for i in issues)
         bad.append({"line": item.line, "reason": reason, "raw": item.text.rstrip("\n")})
     return rows, bad
+
+
+def _shared_tools(value: Any, cache: dict[str, Tool]) -> Any:
+    """The record with each tool replaced by one shared, already validated :class:`Tool`.
+
+    Checking a tool's JSON Schema is the slow part of reading a record, and a file repeats the same
+    few tools on every line. A tool that does not validate is left as it is, so that the record's own
+    validation reports it in full.
+    """
+    if not isinstance(value, dict) or not isinstance(value.get("tools"), list):
+        return value
+    shared: list[Tool] = []
+    for entry in value["tools"]:
+        if not isinstance(entry, dict):
+            return value
+        key = json.dumps(entry, sort_keys=True)
+        tool = cache.get(key)
+        if tool is None:
+            try:
+                tool = Tool.model_validate(entry)
+            except ValidationError:
+                return value
+            cache[key] = tool
+        shared.append(tool)
+    return {**value, "tools": shared}
 
 
 def _rng(seed: int, salt: str) -> random.Random:

@@ -18,15 +18,19 @@ from fncall_data.splits import load_records, record_stats, split_records
 def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("splits") / "d.jsonl"
     write_result(generate(GenerateConfig(n=400, seed=4), catalog_specs()), path, None)
+    first = json.loads(path.read_text().splitlines()[0])
+    first["id"], first["tools"][0]["parameters"] = "broken", {"type": "array"}
     with path.open("a") as handle:
         handle.write("not json\n")
+        handle.write(json.dumps(first) + "\n")
     return path
 
 
 def test_load_keeps_sound_records_and_reports_bad_lines(data_file: Path) -> None:
     rows, bad = load_records(data_file)
     assert len(rows) == 400
-    assert [b["line"] for b in bad] == [401] and "not valid JSON" in bad[0]["reason"]
+    assert [b["line"] for b in bad] == [401, 402] and "not valid JSON" in bad[0]["reason"]
+    assert "tools.0.parameters" in bad[1]["reason"] and '"type": "object"' in bad[1]["reason"]
 
 
 def test_random_split_is_stratified_and_repeatable(data_file: Path) -> None:
@@ -73,7 +77,7 @@ def test_split_and_stats_commands(data_file: Path, tmp_path: Path) -> None:
     assert "held-out tools" in result.output
     source = set(data_file.read_text().splitlines())
     assert set(train.read_text().splitlines()) | set(test.read_text().splitlines()) <= source
-    assert json.loads(rejects.read_text())["line"] == 401
+    assert [json.loads(line)["line"] for line in rejects.read_text().splitlines()] == [401, 402]
     stats = CliRunner().invoke(cli, ["data", "stats", str(train)])
     assert stats.exit_code == 0, stats.output
     lines = stats.output.splitlines()
