@@ -144,17 +144,48 @@ def split_records(
     names = sorted(set().union(*offered)) if offered else []
     if len(names) < 2:
         raise FncallError("a split by tool needs records that use at least two different tools")
-    order = _rng(seed, "tools").sample(names, len(names))
-    held: set[str] = set()
-    in_test = 0
-    for name in order:
-        if in_test >= test_size * len(rows) or len(held) == len(names) - 1:
-            break
-        held.add(name)
-        in_test = sum(1 for tools in offered if tools & held)
+    held = _held_out_tools(rows, offered, names, test_size, seed)
     train = [row for row, tools in zip(rows, offered, strict=True) if not tools & held]
     test = [row for row, tools in zip(rows, offered, strict=True) if tools & held]
     return Split(train, test, sorted(held))
+
+
+def _held_out_tools(
+    rows: Sequence[Row],
+    offered: list[set[str]],
+    names: list[str],
+    test_size: float,
+    seed: int,
+    trials: int = 64,
+) -> set[str]:
+    """Tools to hold out: enough for ``test_size`` of the records, with test's category mix near the file's.
+
+    Every record that offers a held-out tool must go to test, so the category mix of test follows
+    the tools chosen. Several seeded orders of the tools are tried, each filled greedily up to the
+    wanted size, and the set whose test side is closest to the wanted size and category shares wins.
+    """
+    categories = [row.record.category or "" for row in rows]
+    overall = Counter(categories)
+    users: dict[str, set[int]] = {name: set() for name in names}
+    for index, tools in enumerate(offered):
+        for name in tools:
+            users[name].add(index)
+    rng = _rng(seed, "tools")
+    best: tuple[float, list[str]] = (float("inf"), [])
+    for _ in range(trials):
+        held: list[str] = []
+        in_test: set[int] = set()
+        for name in rng.sample(names, len(names)):
+            if len(in_test) >= test_size * len(rows) or len(held) == len(names) - 1:
+                break
+            held.append(name)
+            in_test |= users[name]
+        shares = Counter(categories[i] for i in in_test)
+        drift = sum(abs(shares[c] / max(1, len(in_test)) - overall[c] / len(rows)) for c in overall)
+        score = drift + 2 * abs(len(in_test) / len(rows) - test_size)
+        if score < best[0]:
+            best = (score, held)
+    return set(best[1])
 
 
 @dataclass
