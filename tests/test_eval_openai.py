@@ -198,3 +198,22 @@ def test_openai_messages_stringify_arguments() -> None:
         {"role": "tool", "content": "14", "tool_call_id": "c1", "name": "w"},
         {"role": "user", "content": "And Rome?"},
     ]
+
+
+def test_a_record_the_profile_cannot_render_is_a_failed_row(server: FakeServer) -> None:
+    from fncall_data.types import Record
+
+    odd = Record.model_validate(
+        {
+            "id": "odd",
+            "messages": [
+                {"role": "user", "content": "hi"},
+                {"role": "system", "content": "late system text"},
+                {"role": "assistant", "content": "hello"},
+            ],
+        }
+    )
+    backend = create_backend("openai", GenerateConfig(model="m", base_url=server.url, tools="profile"))
+    (prediction,) = list(backend.generate([odd]))
+    assert prediction.error is not None and prediction.error.startswith("cannot render the prompt: ")
+    assert server.requests == []

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from fncall_data.errors import FncallError
 from fncall_data.profiles import get_profile
 from fncall_data.turns import evaluated_turn
 from fncall_data.types import Record
@@ -112,7 +113,16 @@ class HFBackend(Backend):
         return text[:cut]
 
     def generate(self, records: Sequence[Record], *, adapter: str | None = None) -> Iterator[Prediction]:
-        prompts = self.prompts(records)
+        prompts: list[str] = []
+        usable: list[Record] = []
+        for record in records:
+            try:
+                prompts.append(self.profile.prompt(record, evaluated_turn(record)))
+            except FncallError as exc:  # a record the profile cannot render is a failed row
+                yield Prediction(record.id, error=f"cannot render the prompt: {exc}")
+                continue
+            usable.append(record)
+        records = usable
         lengths = [len(self.tokenizer.encode(p)) for p in prompts]
         order = sorted(range(len(records)), key=lambda i: -lengths[i])
         size = self.config.batch_size

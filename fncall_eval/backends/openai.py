@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
+from fncall_data.errors import FncallError
 from fncall_data.profiles import get_profile
 from fncall_data.profiles.chat import chat_messages, chat_tools
 from fncall_data.turns import evaluated_turn
@@ -107,7 +108,10 @@ class OpenAIBackend(Backend):
 
     def _one(self, record: Record, model: str) -> Prediction:
         started = time.perf_counter()
-        url, body = self._body(record, model)
+        try:
+            url, body = self._body(record, model)
+        except FncallError as exc:  # a record the profile cannot render is a failed row
+            return Prediction(record.id, error=f"cannot render the prompt: {exc}")
         error = ""
         for attempt in range(self.config.retries + 1):
             if attempt:
