@@ -110,8 +110,11 @@ def _chart(rows: list[dict[str, Any]], models: list[str]) -> str:
     bar, gap, height, top, left = 14, 18, 160, 10, 34
     group = bar * len(models) + gap
     width = left + group * len(CHART_METRICS) + 10
+    per_row = max(1, (width - left) // 140)  # legend entries per line
+    legend_rows = -(-len(models) // per_row)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 60}" role="img">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 44 + 16 * legend_rows}" '
+        'role="img">',
         f'<line x1="{left}" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
     ]
     for tick in (0, 50, 100):
@@ -139,10 +142,13 @@ def _chart(rows: list[dict[str, Any]], models: list[str]) -> str:
             f'text-anchor="middle">{html.escape(_SHORT[metric])}</text>'
         )
     for m, model in enumerate(models):
-        y = top + height + 34
-        x = left + m * 140
+        y = top + height + 34 + 16 * (m // per_row)
+        x = left + (m % per_row) * 140
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{_COLORS[m % len(_COLORS)]}"/>')
-        parts.append(f'<text x="{x + 14}" y="{y + 9}" font-size="11">{html.escape(model)}</text>')
+        shown = model if len(model) <= 20 else model[:19] + "…"  # a legend cell is 140 px wide
+        parts.append(
+            f'<text x="{x + 14}" y="{y + 9}" font-size="11">{html.escape(shown)}<title>{html.escape(model)}</title></text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
