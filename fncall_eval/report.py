@@ -147,7 +147,8 @@ def _chart(rows: list[dict[str, Any]], models: list[str]) -> str:
         parts.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{_COLORS[m % len(_COLORS)]}"/>')
         shown = model if len(model) <= 20 else model[:19] + "…"  # a legend cell is 140 px wide
         parts.append(
-            f'<text x="{x + 14}" y="{y + 9}" font-size="11">{html.escape(shown)}<title>{html.escape(model)}</title></text>'
+            f'<text x="{x + 14}" y="{y + 9}" font-size="11">{html.escape(shown)}'
+            f"<title>{html.escape(model)}</title></text>"
         )
     parts.append("</svg>")
     return "".join(parts)
