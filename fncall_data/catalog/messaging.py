@@ -121,7 +121,7 @@ class PostChannelMessage(BaseModel):
         "Post in {channel}: {text}.",
         "Tell the {channel} channel that {text}.",
         "Drop a note in {channel} saying {text}[ and mention {mentions}].",
-        "Let everyone in {channel} know {text}.",
+        "Let everyone in {channel} know: {text}.",
     )
     __answers__: ClassVar[tuple[str, ...]] = ("Posted in {channel}.", "Your message is up in {channel}.")
     __pools__: ClassVar[dict[str, list[Any]]] = {

@@ -37,7 +37,7 @@ class FindRestaurants(BaseModel):
         "Find {cuisine} restaurants in {city}[ that are {open_now}].",
         "Where can I get {cuisine} food in {city}[ at price level {price_level}]?",
         "Recommend a good {cuisine} place in {city}.",
-        "I'm in {city} and craving {cuisine}[ — anything {open_now}]?",
+        "I'm in {city} and craving {cuisine}.[ Anything {open_now}?]",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "Try {name} on {street} in {city}: {cuisine}, rated {rating}/5.",

@@ -43,6 +43,7 @@ class SearchFlights(BaseModel):
     __pools__: ClassVar[dict[str, list[Any]]] = {"passengers": [2, 3, 4]}
     __ask__: ClassVar[dict[str, str]] = {
         "origin": "Which airport are you flying from?",
+        "destination": "Where are you flying to?",
         "date": "What date do you want to travel?",
     }
 

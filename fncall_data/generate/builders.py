@@ -22,6 +22,7 @@ from fncall_data.generate.text import (
     ask_text,
     humanize,
     join_words,
+    lower_first,
     parse_template,
     render,
     surface,
@@ -139,7 +140,7 @@ def _answers(plans: list[CallPlan]) -> list[dict[str, Any]]:
 def _describe(spec: ToolSpec) -> str:
     """The tool's purpose as the object of "the user wants ...": "to convert ..." or "the forecast ..."."""
     text = (spec.tool.description or humanize(spec.name)).split("\n")[0].rstrip(".")
-    text = text[:1].lower() + text[1:]
+    text = lower_first(text)
     first = text.split(" ", 1)[0]
     if first in VERBS:
         return "to " + text
@@ -169,12 +170,6 @@ def _reason_many(plans: list[CallPlan]) -> str:
     return f"{len(plans)} independent requests, so {len(plans)} calls at once: " + "; ".join(parts) + "."
 
 
-def _first_lower(text: str) -> str:
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
 def _compose(queries: list[str], rng: random.Random) -> str:
     out = []
     connectors = rng.sample(CONNECTORS, len(CONNECTORS))  # no "Also, ... Also, ..."
@@ -183,7 +178,7 @@ def _compose(queries: list[str], rng: random.Random) -> str:
             query += "."
         if i:
             connector = connectors[i - 1]
-            query = connector + (_first_lower(query) if connector else query)
+            query = connector + (lower_first(query) if connector else query)
         out.append(query)
     return " ".join(out)
 

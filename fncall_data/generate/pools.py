@@ -176,7 +176,7 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, pools: d
     Example:
         >>> import random
         >>> sample_value("city", {"type": "string"}, random.Random(1), {})
-        'Hanoi'
+        'Seoul'
     """
     if name in pools and pools[name] and schema.get("type") != "array":
         return rng.choice(pools[name])

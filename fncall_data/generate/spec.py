@@ -11,9 +11,9 @@ underscores in a JSON spec (``"phrasings": [...]``).
 from __future__ import annotations
 
 import functools
-import inspect
 import os
 import re
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,17 +105,16 @@ def spec_of(obj: object, *, domain: str = "") -> ToolSpec:
 
 
 def _return_schema(obj: object) -> dict[str, Any] | None:
+    """The JSON Schema of a function's return annotation (string annotations resolved), if any."""
     if isinstance(obj, type) or not callable(obj):
         return None
     try:
-        annotation = inspect.signature(obj).return_annotation
-        hints = getattr(obj, "__annotations__", {})
-        annotation = hints.get("return", annotation) if isinstance(annotation, str) else annotation
-        if annotation is inspect.Signature.empty or isinstance(annotation, str):
+        annotation = typing.get_type_hints(obj).get("return")
+        if annotation is None:
             return None
         schema: dict[str, Any] = TypeAdapter(annotation).json_schema()
         return schema
-    except Exception:  # an odd annotation only means no synthesised result
+    except Exception:  # an odd or unresolvable annotation only means no synthesised result
         return None
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "generic_templates",
     "humanize",
     "join_words",
+    "lower_first",
     "parse_template",
     "surface",
     "surfaces",
@@ -83,6 +84,11 @@ def render(template: Template, keep: set[str], spoken: dict[str, str]) -> str:
 def humanize(name: str) -> str:
     """``get_stock_quote`` -> ``get stock quote``."""
     return re.sub(r"[_\-.:]+", " ", name).strip()
+
+
+def lower_first(text: str) -> str:
+    """ "Get the weather" -> "get the weather"; "IATA code" stays as it is."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def join_words(items: list[str]) -> str:
@@ -236,7 +242,7 @@ def generic_templates(spec: ToolSpec, stated: list[str]) -> list[str]:
             f"I need you to {what}: {args}.",
         ]
     else:
-        what = description[0].lower() + description[1:]
+        what = lower_first(description)
         frames = [f"I need the {what} for {args}.", f"What's the {what}? {args[0].upper() + args[1:]}.",
                   f"Can you look up the {what} with {args}?"]  # fmt: skip
     return frames if stated else [frame.split("?")[0] + "?" if "?" in frame else frame for frame in frames]
@@ -281,7 +287,7 @@ def ask_text(spec: ToolSpec, param: str, rng: random.Random) -> str:
     # A description that only repeats the name ("The year.") adds nothing to the question.
     said = set(re.findall(r"[a-z]+", description.lower())) - {"the", "a", "an", "line", "name", "of"}
     adds = description and not set(words.lower().split()) >= said
-    hint = f" ({description[0].lower() + description[1:]})" if adds else ""
+    hint = f" ({lower_first(description)})" if adds else ""
     return rng.choice([
         f"I can do that, but I need the {words}{hint} first. What should it be?",
         f"Which {words} should I use{hint}?",
