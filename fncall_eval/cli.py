@@ -264,18 +264,21 @@ def compare_cmd(runs: tuple[Path, ...], out: Path | None, n_boot: int, seed: int
 @_generate_options
 def bfcl(category: str, wheel: Path | None, **kw: Any) -> None:
     """Import BFCL categories and evaluate in BFCL matching mode (the official checker's rules)."""
-    from fncall_data.formats import write_records
+    from fncall_data.formats import write_records, write_rejects
     from fncall_data.formats.bfcl import load_bfcl
     from fncall_eval.run import run_eval
 
     out: Path = kw["out"]
     records = []
+    rejects = []
     for name in [c.strip() for c in category.split(",") if c.strip()]:
         result = load_bfcl(name, wheel=wheel)
         click.echo(f"{name}: {len(result.records)} records, {len(result.rejects)} rejected", err=True)
         records.extend(result.records)
+        rejects.extend(result.rejects)
     data = out / "bfcl_test.jsonl"
     out.mkdir(parents=True, exist_ok=True)
     write_records(records, data)
+    write_rejects(out / "bfcl_rejects.jsonl", rejects)
     config = _config(data, "bfcl", "records", kw)
     _finish(run_eval(config, progress=_Progress()), out)

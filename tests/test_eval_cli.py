@@ -223,4 +223,5 @@ def test_bfcl_command_reads_the_wheel_and_perfect_answers_score_full(tmp_path: P
     # 5 more simple_python ones that have no prediction (failed rows)
     scores = [json.loads(line) for line in (out / "scores" / "base.jsonl").read_text().splitlines()]
     assert [s["call_exact"] for s in scores[:20]] == [True] * 20
+    assert (out / "bfcl_rejects.jsonl").read_text() == ""  # every row of these categories imports
     assert all(s["status"] == "error" for s in scores[20:])
