@@ -247,7 +247,10 @@ def compare_runs(
     scores: dict[str, list[ExampleScore]] = {}
     for run in runs:
         for label, rows in load_run_scores(run).items():
-            scores[f"{run.name}/{label}"] = rows
+            name, n = f"{run.name}/{label}", 2
+            while name in scores:  # the same folder name twice (runs/a and other/a)
+                name, n = f"{run.name}/{label}-{n}", n + 1
+            scores[name] = rows
     baseline = next(iter(scores))
     frame = results_frame(scores)
     comparisons = tuple(
