@@ -13,6 +13,7 @@ Under ``torchrun`` / ``accelerate launch`` every process runs :func:`train`; onl
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -116,9 +117,7 @@ def train(config: TrainConfig, progress: Progress | None = None, *, resume: bool
     adapter_mb = 0.0
     if trainer.is_world_process_zero():
         run.model.peft_config["default"].base_model_name_or_path = run.base_model
-        run.model.save_pretrained(
-            os.fspath(adapter_dir), save_embedding_layers=_save_embeddings(config, run.new_token_ids)
-        )
+        run.model.save_pretrained(os.fspath(adapter_dir))
         run.tokenizer.save_pretrained(os.fspath(config.output_dir / "tokenizer"))
         adapter_mb = _folder_mb(adapter_dir)
     result = RunResult(
@@ -196,6 +195,11 @@ def prepare_run(config: TrainConfig, progress: Progress | None = None) -> Prepar
     new_tokens = list(loaded.added_tokens)
     new_ids = [tokenizer.get_vocab()[t] for t in new_tokens]
     model = get_peft_model(loaded.model, config.lora_config(new_ids))
+    # Checkpoints are saved by the trainer with PEFT's "auto", which would copy the whole grown
+    # embedding into every checkpoint (1.3 GB for the embedded model): make our decision the default.
+    model.save_pretrained = functools.partial(  # type: ignore[method-assign]  # see the comment above
+        model.save_pretrained, save_embedding_layers=_save_embeddings(config, new_ids)
+    )
     tracker = _tracker(progress)
     job = TrainJob(config, model, tokenizer, examples, config.sft_config(), [tracker])
     trainer = get_trainer_factory(config.backend)(job)

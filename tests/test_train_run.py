@@ -235,3 +235,22 @@ def test_cli_mistakes_are_one_line_with_exit_2(tmp_path: Path) -> None:
     assert recipe.exit_code == 2 and "did you mean 'default'?" in recipe.output
     no_out = runner.invoke(cli, ["train", "--data", str(DATA)])
     assert no_out.exit_code == 2 and "output_dir" in no_out.output
+
+
+def test_new_tokens_travel_as_their_rows_only(tmp_path: Path, cache: Path) -> None:
+    from safetensors import safe_open
+
+    # the seed profile's tags are not in the tiny vocabulary: the default recipe trains only their rows
+    result = train(_config(tmp_path / "n", cache, profile="seed", max_steps=1, save_steps=1, max_length=1024))
+    assert result.new_tokens and "</tool_reponse>" in result.new_tokens
+    final = tmp_path / "n" / "adapter" / "adapter_model.safetensors"
+    with safe_open(final, "pt") as tensors:
+        names = list(tensors.keys())
+        rows = [tensors.get_tensor(n) for n in names if "trainable_tokens" in n]
+    assert rows and all(r.shape[0] == len(result.new_tokens) for r in rows)
+    assert not [n for n in names if n.endswith("embed_tokens.weight")]
+    # checkpoints are as small as the adapter: the grown embedding is not copied into them either
+    checkpoint = tmp_path / "n" / "checkpoints" / "checkpoint-1" / "adapter_model.safetensors"
+    assert checkpoint.stat().st_size == final.stat().st_size
+    trained = load_trained(tmp_path / "n", device="cpu")
+    assert trained.model.get_input_embeddings().weight.shape[0] == len(trained.tokenizer)
