@@ -55,6 +55,8 @@ def one_run(args: argparse.Namespace) -> None:
             overrides["device"] = args.device
         if args.max_length:
             overrides["max_length"] = args.max_length
+        if args.grad_accum:
+            overrides["grad_accum"] = args.grad_accum
         cfg = load_config(recipe=args.recipe, model=args.model, data=args.data, output_dir=out, **overrides)
         result = train(cfg)
         print(
@@ -83,6 +85,8 @@ def measure(recipe: str, model: str, args: argparse.Namespace, data: Path) -> di
             cmd += ["--device", args.device]
         if args.max_length:
             cmd += ["--max-length", str(args.max_length)]
+        if args.grad_accum:
+            cmd += ["--grad-accum", str(args.grad_accum)]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{recipe} on {model} failed:\n{done.stderr[-3000:]}")
@@ -94,6 +98,7 @@ def compare(label: str, model: str, args: argparse.Namespace, data: Path = DATA)
     seed = measure("seed", model, args, data)
     default = measure("default", model, args, data)
     print(f"\n## {label}: {args.steps} steps, median of {args.repeats}")
+    print(f"(max_length {args.max_length or 'per recipe'}, grad_accum {args.grad_accum or 'per recipe'})")
     print(
         f"{'recipe':<8} {'tokens/s':>10} {'wall s':>8} {'peak MB':>9} {'adapter MB':>11} "
         f"{'loss first->last':>18}"
@@ -146,7 +151,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--max-length", type=int, default=None)
+    parser.add_argument("--max-length", type=int, default=None, help="both recipes (default: theirs, 1500)")
+    parser.add_argument("--grad-accum", type=int, default=None, help="both recipes (default: theirs, 4)")
     parser.add_argument("--embedded", action="store_true", help="also compare on the embedded Gemma 3 270M")
     parser.add_argument("--gpu", action="store_true", help="also the GPU section (needs CUDA)")
     args = parser.parse_args()
@@ -155,7 +161,9 @@ def main() -> None:
         return
     compare(f"CPU, {args.model} model", args.model, args)
     if args.embedded:
-        compare("CPU, embedded Gemma 3 270M", "embedded", argparse.Namespace(**{**vars(args), "repeats": 1}))
+        # one repeat, shorter rows and steps: a full-size step takes minutes on 2 cores
+        small = {"repeats": 1, "max_length": args.max_length or 512, "grad_accum": args.grad_accum or 1}
+        compare("CPU, embedded Gemma 3 270M", "embedded", argparse.Namespace(**{**vars(args), **small}))
     if args.gpu:
         gpu_section(args)
 

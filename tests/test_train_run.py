@@ -254,3 +254,11 @@ def test_new_tokens_travel_as_their_rows_only(tmp_path: Path, cache: Path) -> No
     assert checkpoint.stat().st_size == final.stat().st_size
     trained = load_trained(tmp_path / "n", device="cpu")
     assert trained.model.get_input_embeddings().weight.shape[0] == len(trained.tokenizer)
+
+
+def test_the_hf_backend_trains_too(tmp_path: Path, cache: Path) -> None:
+    result = train(_config(tmp_path / "hf", cache, backend="hf", max_steps=2))
+    assert result.steps == 2 and len(result.loss_curve) == 2
+    assert (tmp_path / "hf" / "adapter" / "adapter_model.safetensors").is_file()
+    manifest = json.loads((tmp_path / "hf" / "fncall_run.json").read_text())
+    assert manifest["config"]["backend"] == "hf"
