@@ -92,7 +92,6 @@ def train(
     if rank != 0:
         click.echo(f"done: {result.steps} steps (rank {rank})")
         return
-    click.echo(f"data: {result.data.summary()}")
     click.echo(
         f"done: {result.steps} steps in {result.wall_s:.1f}s, {result.tokens_per_s:.0f} tokens/s, "
         f"loss {_fmt(result.first_loss)} -> {_fmt(result.last_loss)}, "
