@@ -1,7 +1,7 @@
 """Evaluation speed: the hf backend batched vs one prompt at a time, and scoring examples per second.
 
 Run: ``python benchmarks/eval.py [--model tiny] [--prompts 32] [--batch-size 16] [--max-new-tokens 32]
-[--repeats 3] [--examples 20000] [--skip-hf]``.
+[--repeats 3] [--threads 1] [--examples 20000] [--skip-hf]``.
 
 1. Generation. The same prompts (rendered by the gemma profile from the same records) and the same
    model, greedy, the same number of new tokens: the tutorial's way (``tokenizer(prompt)``, then
@@ -121,13 +121,16 @@ def bench_scoring(n: int, repeats: int) -> None:
     print(f"  with building the references, wall: {statistics.median(with_refs):>9,.0f} examples/s")
 
 
-def bench_generation(model: str, prompts: int, batch_size: int, max_new_tokens: int, repeats: int) -> None:
+def bench_generation(
+    model: str, prompts: int, batch_size: int, max_new_tokens: int, repeats: int, threads: int
+) -> None:
     import torch
 
     from fncall_eval.backends import GenerateConfig
     from fncall_eval.backends.hf import HFBackend
 
     torch.manual_seed(0)
+    torch.set_num_threads(threads)  # a fixed thread count: busy neighbours make spare threads spin
     records, _ = make_examples(prompts)
     config = GenerateConfig(model=model, batch_size=batch_size, max_new_tokens=max_new_tokens, device="cpu")
     backend = HFBackend(config)
@@ -164,7 +167,10 @@ def bench_generation(model: str, prompts: int, batch_size: int, max_new_tokens: 
         many.append(time.perf_counter() - started)
     a, b = statistics.median(one), statistics.median(many)
     print(f"generation, {backend.loaded.description}")
-    print(f"  {prompts} prompts, {max_new_tokens} new tokens max, greedy, median of {repeats}:")
+    print(
+        f"  {prompts} prompts, {max_new_tokens} new tokens max, greedy, {threads} thread(s),",
+        f"median of {repeats}:",
+    )
     print(f"  one prompt at a time (tutorial): {a:7.2f} s  {prompts / a:7.2f} prompts/s")
     print(f"  hf backend, batch {batch_size:<3}           {b:7.2f} s  {prompts / b:7.2f} prompts/s")
     print(f"  ratio: {a / b:.1f}x   (identical outputs: {same}/{prompts})")
@@ -178,12 +184,15 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--examples", type=int, default=20_000)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for generation")
     parser.add_argument("--skip-hf", action="store_true")
     args = parser.parse_args()
     print(f"cpu cores visible: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     bench_scoring(args.examples, max(args.repeats, 5))
     if not args.skip_hf:
-        bench_generation(args.model, args.prompts, args.batch_size, args.max_new_tokens, args.repeats)
+        bench_generation(
+            args.model, args.prompts, args.batch_size, args.max_new_tokens, args.repeats, args.threads
+        )
 
 
 if __name__ == "__main__":
