@@ -94,7 +94,7 @@ def variant_labels(adapters: Sequence[str], include_base: bool) -> list[tuple[st
         [('base', None), ('t-adapter', 'runs/t/adapter'), ('u-adapter', 'runs/u/adapter'), ('lora', 'x/lora')]
     """
     out: list[tuple[str, str | None]] = [("base", None)] if include_base else []
-    used = {"base"}
+    used = {"base"} if include_base else set()
     for adapter in adapters:
         parts = [p for p in re.split(r"[\\/]+", adapter.rstrip("/\\")) if p not in ("", ".")]
         name = parts[-1] if parts else "adapter"

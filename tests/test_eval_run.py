@@ -81,6 +81,10 @@ def test_variant_labels() -> None:
         ("b-adapter", "b/adapter"),
         ("a-adapter-2", "a/adapter"),
     ]
+    assert variant_labels(["p/base.jsonl", "q/base.jsonl"], False) == [
+        ("base", "p/base.jsonl"),
+        ("base-2", "q/base.jsonl"),
+    ]
     with pytest.raises(FncallError, match="nothing to evaluate"):
         variant_labels([], False)
 
