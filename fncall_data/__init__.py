@@ -17,14 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "CATEGORIES",
+    "PROFILES",
     "Answer",
+    "ChatProfile",
+    "ConvertResult",
     "Extraction",
     "FncallError",
+    "GenerateConfig",
     "InputError",
     "Issue",
     "Message",
     "OutputCheck",
     "Record",
+    "Reject",
     "Repair",
     "Tool",
     "ToolCall",
@@ -32,19 +37,40 @@ __all__ = [
     "check_file",
     "check_output",
     "check_record",
+    "encode",
     "extract",
+    "generate",
+    "get_profile",
+    "load_records",
     "load_tools",
     "parse_record",
+    "split_records",
+    "to_hf_dataset",
     "to_tool",
+    "to_trl_dataset",
     "tool",
     "tool_from_function",
     "tool_from_model",
     "tool_from_openai",
     "validate_call",
     "validate_calls",
+    "write_records",
 ]
 
 _HOMES = {
+    "ChatProfile": "profiles",
+    "PROFILES": "profiles",
+    "encode": "profiles",
+    "get_profile": "profiles",
+    "ConvertResult": "formats",
+    "Reject": "formats",
+    "load_records": "formats",
+    "write_records": "formats",
+    "GenerateConfig": "generate",
+    "generate": "generate",
+    "split_records": "splits",
+    "to_hf_dataset": "hf",
+    "to_trl_dataset": "hf",
     "CATEGORIES": "types",
     "Answer": "types",
     "Message": "types",
@@ -77,8 +103,13 @@ if TYPE_CHECKING:
     from fncall_data.check import OutputCheck, check_output
     from fncall_data.errors import FncallError, InputError
     from fncall_data.extract import Extraction, extract
+    from fncall_data.formats import ConvertResult, Reject, load_records, write_records
+    from fncall_data.generate import GenerateConfig, generate
+    from fncall_data.hf import to_hf_dataset, to_trl_dataset
     from fncall_data.issues import Issue, Repair
+    from fncall_data.profiles import PROFILES, ChatProfile, encode, get_profile
     from fncall_data.records import check_file, check_record
+    from fncall_data.splits import split_records
     from fncall_data.tools import (
         load_tools,
         to_tool,

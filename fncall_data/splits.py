@@ -26,7 +26,7 @@ from fncall_data.io import iter_json_lines
 from fncall_data.records import check_record
 from fncall_data.types import Record, Tool, parse_record
 
-__all__ = ["Row", "Split", "Stats", "load_records", "record_stats", "split_records"]
+__all__ = ["Row", "Split", "Stats", "read_rows", "record_stats", "split_records"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Split:
         return Counter(row.record.category or "(none)" for row in rows)
 
 
-def load_records(path: str | os.PathLike[str]) -> tuple[list[Row], list[dict[str, Any]]]:
+def read_rows(path: str | os.PathLike[str]) -> tuple[list[Row], list[dict[str, Any]]]:
     """The sound records of a JSONL file, and a reject row (line, reason, raw) for every other line."""
     rows: list[Row] = []
     bad: list[dict[str, Any]] = []
@@ -110,7 +110,7 @@ def split_records(
     """Split rows into train and test; both keep the input order.
 
     Args:
-        rows: records as read by :func:`load_records`.
+        rows: records as read by :func:`read_rows`.
         by: ``random`` (stratified by category) or ``tool`` (held-out tools only in test).
         test_size: the share of records wanted in test, in (0, 1).
         seed: the same seed gives the same split.

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from fncall_data.cli.main import cli
 from fncall_data.generate import GenerateConfig, catalog_specs, generate, write_result
-from fncall_data.splits import load_records, record_stats, split_records
+from fncall_data.splits import read_rows, record_stats, split_records
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,14 @@ def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_load_keeps_sound_records_and_reports_bad_lines(data_file: Path) -> None:
-    rows, bad = load_records(data_file)
+    rows, bad = read_rows(data_file)
     assert len(rows) == 400
     assert [b["line"] for b in bad] == [401, 402] and "not valid JSON" in bad[0]["reason"]
     assert "tools.0.parameters" in bad[1]["reason"] and '"type": "object"' in bad[1]["reason"]
 
 
 def test_random_split_is_stratified_and_repeatable(data_file: Path) -> None:
-    rows, _ = load_records(data_file)
+    rows, _ = read_rows(data_file)
     split = split_records(rows, test_size=0.2, seed=1)
     everything = Counter(r.record.category for r in rows)
     test = split.categories("test")
@@ -47,7 +47,7 @@ def test_random_split_is_stratified_and_repeatable(data_file: Path) -> None:
 
 
 def test_split_by_tool_keeps_held_out_tools_out_of_train(data_file: Path) -> None:
-    rows, _ = load_records(data_file)
+    rows, _ = read_rows(data_file)
     split = split_records(rows, by="tool", test_size=0.15, seed=3)
     assert split.held_out and len(split.test) >= 0.15 * 400
     train_tools = {t.name for row in split.train for t in row.record.tools}
@@ -56,7 +56,7 @@ def test_split_by_tool_keeps_held_out_tools_out_of_train(data_file: Path) -> Non
 
 
 def test_stats_count_categories_tools_calls_and_lengths(data_file: Path) -> None:
-    rows, _ = load_records(data_file)
+    rows, _ = read_rows(data_file)
     stats = record_stats(rows)
     assert stats.records == 400
     assert sum(stats.categories.values()) == 400
@@ -98,7 +98,7 @@ def test_token_lengths_with_a_local_tokenizer(data_file: Path, tmp_path: Path) -
         ["the weather in Paris", "convert currency"], trainers.WordLevelTrainer(special_tokens=["[UNK]"])
     )
     PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]").save_pretrained(tmp_path / "tok")
-    rows, _ = load_records(data_file)
+    rows, _ = read_rows(data_file)
     stats = record_stats(rows[:20], tokenizer=str(tmp_path / "tok"))
     assert stats.lengths["tokens"]["max"] > 10
     assert stats.lengths["tokens"]["mean"] < stats.lengths["chars"]["mean"]

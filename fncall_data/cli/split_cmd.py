@@ -33,9 +33,9 @@ def split(
 ) -> None:
     """Split a record file into train and test, copying each line unchanged."""
     from fncall_data.io import atomic_write, write_jsonl
-    from fncall_data.splits import load_records, split_records
+    from fncall_data.splits import read_rows, split_records
 
-    rows, bad = load_records(path)
+    rows, bad = read_rows(path)
     result = split_records(rows, by="tool" if by == "tool" else "random", test_size=test_size, seed=seed)
     for target, rows_out in ((train_path, result.train), (test_path, result.test)):
         with atomic_write(target) as handle:
@@ -63,9 +63,9 @@ def split(
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(path: str, tokenizer: str | None, as_json: bool) -> None:
     """Tables of a record file: categories, tools, calls per record and lengths."""
-    from fncall_data.splits import load_records, record_stats
+    from fncall_data.splits import read_rows, record_stats
 
-    rows, bad = load_records(path)
+    rows, bad = read_rows(path)
     result = record_stats(rows, tokenizer=tokenizer)
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "bad_lines": len(bad)}, ensure_ascii=False))
