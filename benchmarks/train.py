@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -76,28 +77,37 @@ def one_run(args: argparse.Namespace) -> None:
         )
 
 
-def measure(recipe: str, model: str, args: argparse.Namespace, data: Path) -> dict[str, float]:
-    runs = []
-    for _ in range(args.repeats):
-        cmd = [sys.executable, __file__, "--one", "--recipe", recipe, "--model", model, "--data", str(data)]
-        cmd += ["--steps", str(args.steps)]
-        if args.device:
-            cmd += ["--device", args.device]
-        if args.max_length:
-            cmd += ["--max-length", str(args.max_length)]
-        if args.grad_accum:
-            cmd += ["--grad-accum", str(args.grad_accum)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"{recipe} on {model} failed:\n{done.stderr[-3000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0] if runs[0][key] is not None}
+def run_once(recipe: str, model: str, args: argparse.Namespace, data: Path) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--one", "--recipe", recipe, "--model", model, "--data", str(data)]
+    cmd += ["--steps", str(args.steps)]
+    if args.device:
+        cmd += ["--device", args.device]
+    if args.max_length:
+        cmd += ["--max-length", str(args.max_length)]
+    if args.grad_accum:
+        cmd += ["--grad-accum", str(args.grad_accum)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{recipe} on {model} failed:\n{done.stderr[-3000:]}")
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
 
 
 def compare(label: str, model: str, args: argparse.Namespace, data: Path = DATA) -> None:
-    seed = measure("seed", model, args, data)
-    default = measure("default", model, args, data)
-    print(f"\n## {label}: {args.steps} steps, median of {args.repeats}")
+    # interleaved (seed, default, seed, default, ...): load from other processes hits both alike
+    runs: dict[str, list[dict[str, Any]]] = {"seed": [], "default": []}
+    for _ in range(args.repeats):
+        for recipe in runs:
+            runs[recipe].append(run_once(recipe, model, args, data))
+    seed, default = (
+        {k: statistics.median(r[k] for r in rows) for k in rows[0] if rows[0][k] is not None}
+        for rows in (runs["seed"], runs["default"])
+    )
+    ratios = [
+        d["tokens_per_s"] / s["tokens_per_s"] for s, d in zip(runs["seed"], runs["default"], strict=True)
+    ]
+    print(f"\n## {label}: {args.steps} steps, median of {args.repeats}, {args.threads} thread(s) per run")
     print(f"(max_length {args.max_length or 'per recipe'}, grad_accum {args.grad_accum or 'per recipe'})")
     print(
         f"{'recipe':<8} {'tokens/s':>10} {'wall s':>8} {'peak MB':>9} {'adapter MB':>11} "
@@ -109,7 +119,8 @@ def compare(label: str, model: str, args: argparse.Namespace, data: Path = DATA)
             f"{row['adapter_mb']:>11.2f} {row.get('first_loss', 0):>8.3f}->{row.get('last_loss', 0):.3f}"
         )
     print(
-        f"default/seed: tokens/s x{default['tokens_per_s'] / seed['tokens_per_s']:.2f}, "
+        f"default/seed: tokens/s x{default['tokens_per_s'] / seed['tokens_per_s']:.2f} "
+        f"(per pair: {', '.join(f'x{r:.2f}' for r in ratios)}), "
         f"wall time x{default['wall_s'] / seed['wall_s']:.2f}, "
         f"peak memory x{default['peak_memory_mb'] / seed['peak_memory_mb']:.2f}"
     )
@@ -153,6 +164,12 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-length", type=int, default=None, help="both recipes (default: theirs, 1500)")
     parser.add_argument("--grad-accum", type=int, default=None, help="both recipes (default: theirs, 4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads per run (default 1: on a shared machine, spinning threads swing timings 5x)",
+    )
     parser.add_argument("--embedded", action="store_true", help="also compare on the embedded Gemma 3 270M")
     parser.add_argument("--gpu", action="store_true", help="also the GPU section (needs CUDA)")
     args = parser.parse_args()
