@@ -49,7 +49,7 @@ def load_trained(
     from peft import PeftModel
     from transformers import AutoTokenizer
 
-    from fncall_train.models import load_model
+    from fncall_train.models import grow_embeddings, load_model
     from fncall_train.run import MANIFEST
 
     run = Path(run_dir)
@@ -63,9 +63,8 @@ def load_trained(
     loaded = load_model(base, dtype=dtype, device=device)
     tokenizer = AutoTokenizer.from_pretrained(os.fspath(run / "tokenizer"))
     model = loaded.model
-    embedding: Any = model.get_input_embeddings()
-    if embedding.weight.shape[0] < len(tokenizer):
-        model.resize_token_embeddings(len(tokenizer))
+    # the same growth as at training time (new rows = the mean row), so the base matches exactly
+    grow_embeddings(model, len(tokenizer))
     peft_model = PeftModel.from_pretrained(model, os.fspath(adapter), is_trainable=trainable)
     if not trainable:
         peft_model.eval()
