@@ -96,6 +96,12 @@ class TrainConfig(BaseModel):
         default=1.0, gt=0, description="Passes over the data (ignored when max_steps is set)."
     )
     max_steps: int | None = Field(default=None, gt=0, description="Stop after this many optimizer steps.")
+    max_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop after the optimizer step that passes this many minutes of training; the adapter "
+        "is saved as usual (for a time budget; the schedule still follows max_steps).",
+    )
     batch_size: int = Field(
         default=1, gt=0, description="Examples (or packed rows) per device per micro-step."
     )

@@ -200,7 +200,7 @@ def prepare_run(config: TrainConfig, progress: Progress | None = None) -> Prepar
     model.save_pretrained = functools.partial(  # type: ignore[method-assign]  # see the comment above
         model.save_pretrained, save_embedding_layers=_save_embeddings(config, new_ids)
     )
-    tracker = _tracker(progress)
+    tracker = _tracker(progress, config.max_minutes)
     job = TrainJob(config, model, tokenizer, examples, config.sft_config(), [tracker])
     trainer = get_trainer_factory(config.backend)(job)
     _quiet(trainer)
@@ -264,14 +264,23 @@ def _is_main_process() -> bool:
 class _Tracker:
     """A trainer callback that records tokens/s between logs and forwards progress events."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, max_minutes: float | None = None) -> None:
         self.progress = progress
+        self.max_minutes = max_minutes
         self.tokens_at_start = 0
+        self.stopped_by_time = False
+        self._started = 0.0
         self._last: tuple[float, int] | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.tokens_at_start = int(state.num_input_tokens_seen)
-        self._last = (time.perf_counter(), self.tokens_at_start)
+        self._started = time.perf_counter()
+        self._last = (self._started, self.tokens_at_start)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.max_minutes is not None and time.perf_counter() - self._started >= self.max_minutes * 60:
+            self.stopped_by_time = True
+            control.should_training_stop = True
 
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
@@ -290,13 +299,13 @@ class _Tracker:
                                         logs.get("learning_rate"), rate))  # fmt: skip
 
 
-def _tracker(progress: Progress | None) -> Any:
+def _tracker(progress: Progress | None, max_minutes: float | None = None) -> Any:
     from transformers import TrainerCallback
 
     class Tracker(_Tracker, TrainerCallback):
         pass
 
-    return Tracker(progress)
+    return Tracker(progress, max_minutes)
 
 
 def _loss_curve(history: list[dict[str, Any]]) -> list[dict[str, float]]:
