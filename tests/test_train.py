@@ -39,6 +39,7 @@ def test_seed_recipe_is_the_tutorial_mapped_to_current_names() -> None:
         "learning_rate": 1e-4,
         "epochs": 1.0,
         "max_steps": None,
+        "max_minutes": None,
         "batch_size": 1,
         "grad_accum": 4,
         "scheduler": "cosine",

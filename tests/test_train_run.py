@@ -262,3 +262,10 @@ def test_the_hf_backend_trains_too(tmp_path: Path, cache: Path) -> None:
     assert (tmp_path / "hf" / "adapter" / "adapter_model.safetensors").is_file()
     manifest = json.loads((tmp_path / "hf" / "fncall_run.json").read_text())
     assert manifest["config"]["backend"] == "hf"
+
+
+def test_a_time_budget_stops_after_the_step_that_passes_it(tmp_path: Path, cache: Path) -> None:
+    # a budget of well under a second: the first optimizer step passes it, so training stops there
+    result = train(_config(tmp_path / "budget", cache, max_steps=6, max_minutes=1e-4))
+    assert result.steps == 1
+    assert (tmp_path / "budget" / "adapter" / "adapter_model.safetensors").is_file()

@@ -53,6 +53,7 @@ class LazyGroup(click.Group):
         "data": "fncall_data.cli.data_cmd:data",
         "train": "fncall_train.cli:train",
         "eval": "fncall_eval.cli:eval_group",
+        "quickstart": "fncall_eval.quickstart_cli:quickstart",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -1,0 +1,287 @@
+"""The main job end to end: data from the bundled catalog, a LoRA adapter, and the base model and the
+adapter scored side by side on new queries for the training tools and on tools held out of training.
+
+:func:`run_quickstart` calls the three libraries in order and writes everything under one folder:
+
+- ``data/train.jsonl``: generated from the catalog without the held-out tools;
+- ``data/test.jsonl``: new queries (another seed) for the training tools, and queries for the
+  held-out tools, every category in each group; ``data/groups.json`` says which id is in which;
+- ``train/``: the ``fncall train`` run folder (adapter, tokenizer, ``fncall_run.json``);
+- ``eval/``: the ``fncall eval run`` folder (predictions, scores, ``report.html``);
+- ``bfcl/``: a sample of BFCL categories scored with BFCL's rules, when the BFCL data is at hand;
+- ``quickstart.json``: the summary (per model and group) and each stage's wall time.
+
+Each stage that already finished (its output exists) is not run again, so a killed quickstart picks
+up where it stopped; the evaluation itself resumes per example.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fncall_data.errors import FncallError
+from fncall_data.io import atomic_write
+
+__all__ = ["QuickstartConfig", "QuickstartResult", "run_quickstart"]
+
+log = logging.getLogger(__name__)
+
+#: Called with a stage name and a line of news about it.
+Notify = Callable[[str, str], None]
+
+SUMMARY_METRICS = ("json_validity", "schema_validity", "tool_accuracy", "call_exact_match",
+                   "irrelevance_detection")  # fmt: skip
+BFCL_SAMPLE = ("simple_python", "multiple", "parallel", "irrelevance")
+
+
+class QuickstartConfig(BaseModel):
+    """Options of the quickstart; the defaults fit 2 CPU cores and about 20 minutes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    output_dir: Path = Field(default=Path("runs/quickstart"), description="Where everything is written.")
+    model: str = Field(default="embedded", description="The base model (see fncall_train.load_model).")
+    train_minutes: float = Field(default=11.0, gt=0, description="Training time budget, in minutes.")
+    steps: int | None = Field(
+        default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
+    )
+    tokens_per_s: float = Field(
+        default=110.0, gt=0, description="Expected training throughput, used to plan the steps."
+    )
+    seed: int = Field(default=7, description="Seed of the data, the held-out tools and the training.")
+    held_out_tools: int = Field(default=8, ge=1, description="Catalog tools kept out of training.")
+    test_per_group: int = Field(default=56, ge=7, description="Test records for each group.")
+    bfcl_per_category: int = Field(default=10, ge=0, description="BFCL questions per category (0: none).")
+    max_length: int = Field(default=1024, gt=64, description="Longest training example, in tokens.")
+    batch_size: int = Field(default=16, ge=1, description="Prompts per generation batch in evaluation.")
+    max_new_tokens: int = Field(default=120, ge=8, description="Longest generated answer, in tokens.")
+
+
+@dataclass
+class QuickstartResult:
+    """What the quickstart produced."""
+
+    output_dir: Path
+    summary: list[dict[str, Any]]
+    bfcl: list[dict[str, Any]]
+    timings: dict[str, float] = field(default_factory=dict)
+    held_out: list[str] = field(default_factory=list)
+    train: dict[str, Any] = field(default_factory=dict)
+    report: Path | None = None
+
+
+def run_quickstart(config: QuickstartConfig, notify: Notify | None = None) -> QuickstartResult:
+    """Generate data, train an adapter, evaluate base and adapter, and summarise.
+
+    Example:
+        >>> result = run_quickstart(QuickstartConfig(model="tiny", steps=2))  # doctest: +SKIP
+        >>> sorted({row["group"] for row in result.summary})  # doctest: +SKIP
+        ['held-out tools', 'training tools']
+    """
+    say: Notify = notify or (lambda stage, text: log.info("%s: %s", stage, text))
+    out = config.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+
+    started = time.perf_counter()
+    held, groups, steps = _data(config, say)
+    timings["data_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    train_info = _train(config, steps, say)
+    timings["train_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    eval_result = _evaluate(config, out / "data" / "test.jsonl", out / "eval", "strict", say)
+    summary = _group_summary(eval_result.scores, groups)
+    timings["eval_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    bfcl = _bfcl(config, say)
+    timings["bfcl_s"] = time.perf_counter() - started
+
+    report = eval_result.files.get("report.html")
+    result = QuickstartResult(out, summary, bfcl, timings, held, train_info, report)
+    _write_json(out / "quickstart.json", {
+        "config": config.model_dump(mode="json"), "held_out_tools": held, "train": train_info,
+        "summary": summary, "bfcl": bfcl, "timings": timings,
+    })  # fmt: skip
+    return result
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, str], int]:
+    """Write train and test files; return the held-out tools, id -> group, and the planned steps."""
+    from fncall_data.generate import GenerateConfig, catalog_specs, generate
+
+    folder = config.output_dir / "data"
+    specs = catalog_specs()
+    if config.held_out_tools >= len(specs) - 6:
+        raise FncallError(f"--held-out-tools {config.held_out_tools} leaves too few of {len(specs)} tools")
+    held = _held_out(specs, config.held_out_tools, config.seed)
+    seen_specs = [s for s in specs if s.name not in held]
+    held_specs = [s for s in specs if s.name in held]
+    # one optimizer step of the default recipe sees about grad_accum packed rows of max_length tokens
+    tokens_per_step = 4 * config.max_length * 0.9
+    steps = config.steps or max(2, int(config.train_minutes * 60 * config.tokens_per_s / tokens_per_step))
+    wanted = max(200, int(steps * tokens_per_step / 450 * 1.3))  # ~450 tokens a record, 30% spare
+
+    train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
+    if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
+        folder.mkdir(parents=True, exist_ok=True)
+        train = generate(GenerateConfig(n=wanted, seed=config.seed, id_prefix="train"), seen_specs)
+        seen_queries = {_first_user(json.loads(line)) for line in train.lines}
+        n = config.test_per_group
+        test_seen = generate(GenerateConfig(n=n * 2, seed=config.seed + 1, id_prefix="seen"), seen_specs)
+        # new queries only: a test record whose question is also in train is left out
+        seen_lines = [x for x in test_seen.lines if _first_user(json.loads(x)) not in seen_queries][:n]
+        test_held = generate(GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout"), held_specs)
+        with atomic_write(train_path) as handle:
+            handle.writelines(line + "\n" for line in train.lines)
+        with atomic_write(test_path) as handle:
+            handle.writelines(line + "\n" for line in [*seen_lines, *test_held.lines])
+        groups = {json.loads(x)["id"]: "training tools" for x in seen_lines}
+        groups.update({json.loads(x)["id"]: "held-out tools" for x in test_held.lines})
+        _write_json(groups_path, groups)
+    groups = json.loads(groups_path.read_text(encoding="utf-8"))
+    train_count = sum(1 for _ in train_path.open(encoding="utf-8"))
+    say("data", f"{train_count} training records; {len(groups)} test records; "
+                f"held out: {', '.join(held)}")  # fmt: skip
+    return held, groups, steps
+
+
+def _held_out(specs: Sequence[Any], count: int, seed: int) -> list[str]:
+    """``count`` tools from as many different domains as possible, chosen by ``seed``."""
+    rng = random.Random(seed)
+    by_domain: dict[str, list[str]] = {}
+    for spec in specs:
+        by_domain.setdefault(spec.domain, []).append(spec.name)
+    domains = sorted(by_domain)
+    rng.shuffle(domains)
+    picked: list[str] = []
+    while len(picked) < count:
+        for domain in domains:
+            left = sorted(set(by_domain[domain]) - set(picked))
+            if left and len(picked) < count:
+                picked.append(rng.choice(left))
+    return sorted(picked)
+
+
+def _first_user(record: dict[str, Any]) -> str:
+    return next((m.get("content") or "" for m in record["messages"] if m["role"] == "user"), "").lower()
+
+
+def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
+    from fncall_train.config import load_config
+    from fncall_train.run import MANIFEST, ProgressEvent, train
+
+    folder = config.output_dir / "train"
+    manifest = folder / MANIFEST
+    if not (manifest.is_file() and (folder / "adapter" / "adapter_config.json").is_file()):
+        train_config = load_config(
+            recipe="default", model=config.model, data=config.output_dir / "data" / "train.jsonl",
+            output_dir=folder, max_steps=steps, max_minutes=config.train_minutes,
+            max_length=config.max_length, seed=config.seed, save_steps=max(steps, 1),
+        )  # fmt: skip
+        say("train", f"{config.model}, recipe default, {steps} steps planned, "
+                     f"at most {config.train_minutes:g} minutes")  # fmt: skip
+
+        def show(event: ProgressEvent) -> None:
+            loss = f"loss {event.loss:.3f}" if event.loss is not None else ""
+            rate = f"{event.tokens_per_s:.0f} tok/s" if event.tokens_per_s else ""
+            say("train", f"step {event.step}/{event.max_steps}  {loss}  {rate}".rstrip())
+
+        train(train_config, show)
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    curve = data.get("loss_curve") or [{}]
+    info = {
+        "steps": curve[-1].get("step"),
+        "first_loss": curve[0].get("loss"),
+        "last_loss": curve[-1].get("loss"),
+        "tokens_per_s": data.get("tokens_per_s"),
+        "wall_s": data.get("wall_s"),
+        "adapter_mb": data.get("adapter_mb"),
+    }
+    say("train", f"{info['steps']} steps, loss {info['first_loss']} -> {info['last_loss']}")
+    return info
+
+
+def _evaluate(config: QuickstartConfig, data: Path, out: Path, mode: str, say: Notify) -> Any:
+    from fncall_eval.backends import GenerateConfig
+    from fncall_eval.run import RunConfig, run_eval
+
+    adapter = config.output_dir / "train" / "adapter"
+    generate = GenerateConfig(
+        model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens
+    )
+    run = RunConfig(data=data, out=out, generate=generate, adapters=(os.fspath(adapter),), mode=mode)
+    last: dict[str, int] = {}
+
+    def progress(label: str, done: int, total: int) -> None:
+        step = max(1, total // 4)
+        if done == total or done - last.get(label, -step) >= step:
+            last[label] = done
+            say(out.name, f"{label}: {done}/{total}")
+
+    return run_eval(run, progress=progress)
+
+
+def _group_summary(scores: dict[str, list[Any]], groups: dict[str, str]) -> list[dict[str, Any]]:
+    from fncall_eval.metrics import aggregate
+
+    rows = []
+    for label, items in scores.items():
+        for group in ("training tools", "held-out tools"):
+            subset = [s for s in items if groups.get(s.id) == group]
+            metrics = aggregate(subset)
+            rows.append({"model": label, "group": group, "n": metrics["n"],
+                         **{m: metrics[m] for m in SUMMARY_METRICS}})  # fmt: skip
+    return rows
+
+
+def _bfcl(config: QuickstartConfig, say: Notify) -> list[dict[str, Any]]:
+    """Score a sample of BFCL categories when the bfcl-eval wheel is at hand; [] otherwise."""
+    if config.bfcl_per_category == 0:
+        return []
+    from fncall_data.formats import write_records
+    from fncall_data.formats.bfcl import load_bfcl
+
+    folder = config.output_dir / "bfcl"
+    records = []
+    try:
+        for category in BFCL_SAMPLE:
+            loaded = load_bfcl(category).records
+            records.extend(
+                random.Random(config.seed).sample(loaded, min(config.bfcl_per_category, len(loaded)))
+            )
+    except FncallError as exc:
+        say("bfcl", f"skipped: {exc}")
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    write_records(records, folder / "sample.jsonl")
+    result = _evaluate(config, folder / "sample.jsonl", folder, "bfcl", say)
+    frame = result.frame
+    keep = ["model", "category", "n", *[m for m in SUMMARY_METRICS if m in frame.columns]]
+    # pandas marks a metric with no denominator as NaN; JSON and the table want None
+    return [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in frame[keep].to_dict(orient="records")
+    ]
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with atomic_write(path) as handle:
+        handle.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,69 @@
+"""The quickstart end to end on the tiny model: every stage runs, resumes, and the summary is honest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fncall_data.cli.main import cli
+from fncall_eval.quickstart import QuickstartConfig, _held_out, run_quickstart
+
+pytestmark = pytest.mark.slow
+
+
+def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FNCALL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "qs"
+    config = QuickstartConfig(
+        output_dir=out, model="tiny", steps=2, test_per_group=14, bfcl_per_category=0, max_new_tokens=16
+    )
+    news: list[tuple[str, str]] = []
+    result = run_quickstart(config, lambda stage, text: news.append((stage, text)))
+
+    held = set(result.held_out)
+    assert len(held) == 8
+    train = [json.loads(line) for line in (out / "data" / "train.jsonl").open()]
+    # no held-out tool is ever offered in training, and every category is there
+    assert not held & {t["name"] for r in train for t in r["tools"]}
+    assert {r["category"] for r in train} == {
+        "simple", "multiple", "parallel", "parallel_multiple", "multi_turn", "irrelevance", "missing_param"
+    }  # fmt: skip
+    groups = json.loads((out / "data" / "groups.json").read_text())
+    test = [json.loads(line) for line in (out / "data" / "test.jsonl").open()]
+    assert len(test) == len(groups) == 28
+    for record in test:
+        offered = {t["name"] for t in record["tools"]}
+        assert bool(offered & held) == (groups[record["id"]] == "held-out tools")
+    train_queries = {r["messages"][1]["content"] for r in train}
+    assert not any(r["messages"][1]["content"] in train_queries for r in test)
+
+    assert result.train["steps"] == 2
+    assert {(row["model"], row["group"]) for row in result.summary} == {
+        (m, g) for m in ("base", "train-adapter") for g in ("training tools", "held-out tools")
+    }
+    assert all(row["n"] == 14 for row in result.summary)
+    assert result.report is not None and result.report.is_file()
+    assert {stage for stage, _ in news} >= {"data", "train", "eval"}
+    saved = json.loads((out / "quickstart.json").read_text())
+    assert saved["summary"] == result.summary
+
+    # a second run finds every stage done: the same numbers, and no training again
+    again = CliRunner().invoke(
+        cli, ["quickstart", "--model", "tiny", "--steps", "2", "--test-per-group", "14",
+              "--bfcl-per-category", "0", "--max-new-tokens", "16", "-o", str(out)],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "step 1/" not in again.output and "held-out tools" in again.output
+
+
+def test_held_out_tools_spread_over_domains() -> None:
+    from fncall_data.generate import catalog_specs
+
+    specs = catalog_specs()
+    picked = _held_out(specs, 8, seed=7)
+    domains = {s.domain for s in specs if s.name in picked}
+    assert len(picked) == 8 and len(domains) == 8
+    assert picked == _held_out(specs, 8, seed=7) != _held_out(specs, 8, seed=8)
