@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fncall_data.profiles.chat import TOOL_TAGS
+
 if TYPE_CHECKING:
     from transformers import Gemma2ForCausalLM, PreTrainedTokenizerFast
 
@@ -30,14 +32,7 @@ TINY_CONTROL_TOKENS: tuple[str, ...] = (
     "<end_of_turn>",
 )
 #: The default profile's tags, single tokens in the tiny vocabulary.
-TINY_TAGS: tuple[str, ...] = (
-    "<tool_call>",
-    "</tool_call>",
-    "<tool_response>",
-    "</tool_response>",
-    "<think>",
-    "</think>",
-)
+TINY_TAGS: tuple[str, ...] = TOOL_TAGS
 
 _VOCAB_SIZE = 640
 _SEED = 1234

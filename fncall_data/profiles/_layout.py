@@ -8,9 +8,9 @@ from abc import abstractmethod
 from fncall_data.errors import InputError
 from fncall_data.extract import Extraction, extract
 from fncall_data.profiles.base import ChatProfile, Segment
-from fncall_data.types import Record
+from fncall_data.types import Message, Record
 
-__all__ = ["Layout", "LayoutProfile", "jinja_string"]
+__all__ = ["Layout", "LayoutProfile", "check_system_first", "jinja_string"]
 
 
 class Layout:
@@ -40,6 +40,29 @@ class Layout:
         """All the text so far."""
         return "".join(segment.text for segment in self.segments)
 
+    def add_model_turn(self, index: int, header: str, text: str) -> None:
+        """Assistant message ``index``: ``header`` untrained, ``text`` (its end token included) trained.
+
+        The newline after the turn is not trained, because generation stops at the end token.
+        """
+        self.add(header)
+        self.start_turn(index)
+        self.add(text, trained=True)
+        self.add("\n")
+
+    def add_tool_result(
+        self, messages: list[Message], index: int, text: str, *, opening: str, closing: str
+    ) -> None:
+        """Tool message ``index`` as ``text``; a run of results shares one turn, one result a line.
+
+        ``opening`` starts the turn before the first result of a run and ``closing`` ends it after the last.
+        """
+        previous_is_tool = index > 0 and messages[index - 1].role == "tool"
+        self.add("\n" if previous_is_tool else opening)
+        self.add(text)
+        if index + 1 == len(messages) or messages[index + 1].role != "tool":
+            self.add(closing)
+
 
 class LayoutProfile(ChatProfile):
     """A profile that renders a record once, as a :class:`Layout`; segments and prompts come from it."""
@@ -62,6 +85,12 @@ class LayoutProfile(ChatProfile):
 
     def parse(self, text: str, *, strict: bool = False) -> Extraction:
         return extract(text, strict=strict)
+
+
+def check_system_first(record: Record, index: int) -> None:
+    """Raise :class:`InputError` unless the system message at ``index`` is the record's first message."""
+    if index != 0:
+        raise InputError("a system message may only come first", field=f"record {record.id}")
 
 
 def jinja_string(text: str) -> str:

@@ -14,7 +14,18 @@ from typing import Any
 
 from fncall_data.types import Message, Record, ToolCall
 
-__all__ = ["canonical_json", "chat_messages", "chat_tools", "tool_names"]
+__all__ = ["TOOL_TAGS", "canonical_json", "chat_messages", "chat_tools", "tool_names"]
+
+#: The call, result and reasoning tags of the built-in ``gemma`` and ``chatml`` profiles (and of the
+#: tiny test model's vocabulary), in the order they are added as special tokens.
+TOOL_TAGS: tuple[str, ...] = (
+    "<tool_call>",
+    "</tool_call>",
+    "<tool_response>",
+    "</tool_response>",
+    "<think>",
+    "</think>",
+)
 
 
 def canonical_json(value: Any) -> str:

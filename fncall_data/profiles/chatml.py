@@ -43,9 +43,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from fncall_data.errors import InputError
-from fncall_data.profiles._layout import Layout, LayoutProfile, jinja_string
-from fncall_data.profiles.chat import canonical_json, chat_tools
+from fncall_data.profiles._layout import Layout, LayoutProfile, check_system_first, jinja_string
+from fncall_data.profiles.chat import TOOL_TAGS, canonical_json, chat_tools
 from fncall_data.types import Message, Record
 
 __all__ = ["TOOLS_INSTRUCTIONS", "ChatMLProfile"]
@@ -80,12 +79,7 @@ class ChatMLProfile(LayoutProfile):
         "<|im_end|>",
         "<tools>",
         "</tools>",
-        "<tool_call>",
-        "</tool_call>",
-        "<tool_response>",
-        "</tool_response>",
-        "<think>",
-        "</think>",
+        *TOOL_TAGS,
     )
     stop_strings: ClassVar[tuple[str, ...]] = ("<|im_end|>",)
 
@@ -97,21 +91,14 @@ class ChatMLProfile(LayoutProfile):
             out.add(f"<|im_start|>system\n{system}<|im_end|>\n")
         for i, message in enumerate(messages):
             if message.role == "system":
-                if i != 0:
-                    raise InputError("a system message may only come first", field=f"record {record.id}")
+                check_system_first(record, i)
             elif message.role == "user":
                 out.add(f"<|im_start|>user\n{message.content}<|im_end|>\n")
             elif message.role == "assistant":
-                out.add("<|im_start|>assistant\n")
-                out.start_turn(i)
-                out.add(_model_text(message) + "<|im_end|>", trained=True)
-                out.add("\n")
+                out.add_model_turn(i, "<|im_start|>assistant\n", _model_text(message) + "<|im_end|>")
             else:
-                previous_is_tool = i > 0 and messages[i - 1].role == "tool"
-                out.add("\n" if previous_is_tool else "<|im_start|>user\n")
-                out.add(f"<tool_response>\n{message.content}\n</tool_response>")
-                if i + 1 == len(messages) or messages[i + 1].role != "tool":
-                    out.add("<|im_end|>\n")
+                result = f"<tool_response>\n{message.content}\n</tool_response>"
+                out.add_tool_result(messages, i, result, opening="<|im_start|>user\n", closing="<|im_end|>\n")
         return out
 
     def chat_template(self) -> str:

@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fncall_data.errors import InputError
-from fncall_data.profiles._layout import Layout, LayoutProfile, jinja_string
-from fncall_data.profiles.chat import canonical_json
+from fncall_data.profiles._layout import Layout, LayoutProfile, check_system_first, jinja_string
+from fncall_data.profiles.chat import TOOL_TAGS, canonical_json
 from fncall_data.types import Message, Record
 
 __all__ = ["TOOLS_HEADER", "GemmaProfile"]
@@ -54,12 +54,7 @@ class GemmaProfile(LayoutProfile):
     special_tokens: ClassVar[tuple[str, ...]] = (
         "<start_of_turn>",
         "<end_of_turn>",
-        "<tool_call>",
-        "</tool_call>",
-        "<tool_response>",
-        "</tool_response>",
-        "<think>",
-        "</think>",
+        *TOOL_TAGS,
     )
     stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>",)
 
@@ -70,8 +65,7 @@ class GemmaProfile(LayoutProfile):
         first_user = True
         for i, message in enumerate(messages):
             if message.role == "system":
-                if i != 0:
-                    raise InputError("a system message may only come first", field=f"record {record.id}")
+                check_system_first(record, i)
             elif message.role == "user":
                 out.add("<start_of_turn>user\n" + (prelude if first_user else "") + (message.content or ""))
                 out.add("<end_of_turn>\n")
@@ -82,16 +76,12 @@ class GemmaProfile(LayoutProfile):
                         "the first turn after the system text must be a user turn",
                         field=f"record {record.id}",
                     )
-                out.add("<start_of_turn>model\n")
-                out.start_turn(i)
-                out.add(_model_text(message) + "<end_of_turn>", trained=True)
-                out.add("\n")
+                out.add_model_turn(i, "<start_of_turn>model\n", _model_text(message) + "<end_of_turn>")
             else:
-                previous_is_tool = i > 0 and messages[i - 1].role == "tool"
-                out.add("\n" if previous_is_tool else "<start_of_turn>user\n")
-                out.add(f"<tool_response>{message.content}</tool_response>")
-                if i + 1 == len(messages) or messages[i + 1].role != "tool":
-                    out.add("<end_of_turn>\n")
+                result = f"<tool_response>{message.content}</tool_response>"
+                out.add_tool_result(
+                    messages, i, result, opening="<start_of_turn>user\n", closing="<end_of_turn>\n"
+                )
         return out
 
     def chat_template(self) -> str:
