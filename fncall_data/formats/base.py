@@ -133,11 +133,11 @@ class Format(ABC):
 
     def write_file(self, records: Iterable[Record], path: str) -> WriteResult:
         """Write ``records`` as JSON Lines at ``path`` (atomically); formats with several files override."""
-        from fncall_data.formats.sources import write_rows
+        from fncall_data.io import write_jsonl
 
         result = WriteResult()
         rows = _rows(self, records, result)
-        result.written = write_rows(path, rows)
+        result.written = write_jsonl(path, rows)
         result.paths.append(path)
         return result
 

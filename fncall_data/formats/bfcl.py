@@ -32,7 +32,8 @@ from typing import Any, ClassVar
 from fncall_data.errors import FncallError, InputError
 from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, WriteResult, guarded
 from fncall_data.formats.common import build_record, tools_from_specs
-from fncall_data.formats.sources import iter_rows, write_rows
+from fncall_data.formats.sources import iter_rows
+from fncall_data.io import write_jsonl
 from fncall_data.turns import evaluated_turn
 from fncall_data.types import Record, Tool
 from fncall_data.validate import Toolbox
@@ -193,9 +194,9 @@ class BfclFormat(Format):
             truth = _ground_truth(record)
             if truth:
                 truths.append({"id": bfcl_id, "ground_truth": truth})
-        result.written = write_rows(path, questions)
+        result.written = write_jsonl(path, questions)
         answer_path = answer_path_for(path)
-        write_rows(answer_path, truths)
+        write_jsonl(answer_path, truths)
         result.paths.extend([path, answer_path])
         return result
 

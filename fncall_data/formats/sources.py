@@ -7,7 +7,6 @@ as a :class:`BadRow`, never skipped. Heavy libraries (pyarrow, datasets) load on
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -16,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from fncall_data.errors import FncallError, InputError
-from fncall_data.io import atomic_write, iter_json_lines
+from fncall_data.io import iter_json_lines
 
-__all__ = ["BadRow", "iter_rows", "write_rows"]
+__all__ = ["BadRow", "iter_rows"]
 
 # "owner/name" or "name" as the hub spells dataset ids; a local path that does not exist and fits
 # this shape is tried on the hub.
@@ -142,13 +141,3 @@ def _hub(name: str, split: str | None) -> Iterator[tuple[int, Any]]:
             file=name,
         ) from None
     yield from enumerate(data, start=1)
-
-
-def write_rows(path: str | os.PathLike[str], rows: Iterable[Any]) -> int:
-    """Write rows as JSON Lines (whatever the file's suffix, as BFCL does), atomically; returns the count."""
-    count = 0
-    with atomic_write(path) as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
