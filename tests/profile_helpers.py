@@ -9,21 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from fncall_data.types import Record
+from tests.eval_helpers import WEATHER  # the same weather tool as the evaluation tests
 
 SHARED_FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
 
-WEATHER = {
-    "name": "get_weather",
-    "description": "Current weather for a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {
-            "city": {"type": "string"},
-            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        },
-        "required": ["city"],
-    },
-}
 EMAIL = {
     "name": "send_email",
     "description": "Send an email.",
