@@ -98,6 +98,19 @@ def _generate_options(fn: Any) -> Any:
     return fn
 
 
+def _data_options(fn: Any) -> Any:
+    """The test data and matching options that ``run`` and ``score`` share."""
+    fn = click.option(
+        "--mode", type=_MODES, default="strict", show_default=True, help="Argument matching rules."
+    )(fn)
+    fn = click.option(
+        "--from", "data_format", default="auto", show_default=True, help="The test file's format."
+    )(fn)
+    return click.option(
+        "--data", "-d", required=True, type=click.Path(exists=True, path_type=Path), help="Test records."
+    )(fn)
+
+
 def _config(data: Path, mode: str, data_format: str, kw: dict[str, Any]) -> Any:
     from fncall_eval.backends import GenerateConfig
     from fncall_eval.run import RunConfig
@@ -165,11 +178,7 @@ def eval_group() -> None:
 
 
 @eval_group.command()
-@click.option(
-    "--data", "-d", required=True, type=click.Path(exists=True, path_type=Path), help="Test records."
-)
-@click.option("--from", "data_format", default="auto", show_default=True, help="The test file's format.")
-@click.option("--mode", type=_MODES, default="strict", show_default=True, help="Argument matching rules.")
+@_data_options
 @_generate_options
 def run(data: Path, data_format: str, mode: str, **kw: Any) -> None:
     """Generate, score and report: the base model (unless --no-base) and each --adapter.
@@ -185,11 +194,7 @@ def run(data: Path, data_format: str, mode: str, **kw: Any) -> None:
 
 @eval_group.command()
 @click.argument("predictions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--data", "-d", required=True, type=click.Path(exists=True, path_type=Path), help="Test records."
-)
-@click.option("--from", "data_format", default="auto", show_default=True, help="The test file's format.")
-@click.option("--mode", type=_MODES, default="strict", show_default=True, help="Argument matching rules.")
+@_data_options
 @click.option("--profile", help="Read outputs with this chat profile's parser (default: general extraction).")
 @click.option("--dots-as-underscores", is_flag=True, help="Accept weather_get for a tool named weather.get.")
 @click.option("--output", "-o", "out", type=click.Path(path_type=Path), help="Write scores and reports here.")
