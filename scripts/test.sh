@@ -4,12 +4,8 @@
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$python" -m venv .venv
-pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-# The CPU build of torch first: an unpinned torch would pull several GB of CUDA packages.
-"${pip[@]}" "torch==2.13.0"
-"${pip[@]}" -e ".[dev,train,eval]"
+source scripts/_venv.sh
+venv_install ".[dev,train,eval]"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
