@@ -52,7 +52,7 @@ class QuickstartConfig(BaseModel):
 
     output_dir: Path = Field(default=Path("runs/quickstart"), description="Where everything is written.")
     model: str = Field(default="embedded", description="The base model (see fncall_train.load_model).")
-    train_minutes: float = Field(default=11.0, gt=0, description="Training time budget, in minutes.")
+    train_minutes: float = Field(default=9.0, gt=0, description="Training time budget, in minutes.")
     steps: int | None = Field(
         default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
     )
@@ -61,11 +61,17 @@ class QuickstartConfig(BaseModel):
     )
     seed: int = Field(default=7, description="Seed of the data, the held-out tools and the training.")
     held_out_tools: int = Field(default=8, ge=1, description="Catalog tools kept out of training.")
-    test_per_group: int = Field(default=56, ge=7, description="Test records for each group.")
-    bfcl_per_category: int = Field(default=10, ge=0, description="BFCL questions per category (0: none).")
+    test_per_group: int = Field(default=35, ge=7, description="Test records for each group.")
+    bfcl_per_category: int = Field(default=5, ge=0, description="BFCL questions per category (0: none).")
     max_length: int = Field(default=1024, gt=64, description="Longest training example, in tokens.")
+    learning_rate: float = Field(default=2e-4, gt=0, description="Peak learning rate of the short run.")
+    reasoning: bool = Field(
+        default=False,
+        description="Write <think> reasoning in the generated data. Off by default: on a CPU budget it "
+        "costs training examples and generation time, and only the calls are scored.",
+    )
     batch_size: int = Field(default=16, ge=1, description="Prompts per generation batch in evaluation.")
-    max_new_tokens: int = Field(default=120, ge=8, description="Longest generated answer, in tokens.")
+    max_new_tokens: int = Field(default=96, ge=8, description="Longest generated answer, in tokens.")
 
 
 @dataclass
@@ -142,13 +148,18 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
     if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
         folder.mkdir(parents=True, exist_ok=True)
-        train = generate(GenerateConfig(n=wanted, seed=config.seed, id_prefix="train"), seen_specs)
+        options = {"reasoning": config.reasoning}
+        train = generate(GenerateConfig(n=wanted, seed=config.seed, id_prefix="train", **options), seen_specs)
         seen_queries = {_first_user(json.loads(line)) for line in train.lines}
         n = config.test_per_group
-        test_seen = generate(GenerateConfig(n=n * 2, seed=config.seed + 1, id_prefix="seen"), seen_specs)
+        test_seen = generate(
+            GenerateConfig(n=n * 2, seed=config.seed + 1, id_prefix="seen", **options), seen_specs
+        )
         # new queries only: a test record whose question is also in train is left out
         seen_lines = [x for x in test_seen.lines if _first_user(json.loads(x)) not in seen_queries][:n]
-        test_held = generate(GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout"), held_specs)
+        test_held = generate(
+            GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout", **options), held_specs
+        )
         with atomic_write(train_path) as handle:
             handle.writelines(line + "\n" for line in train.lines)
         with atomic_write(test_path) as handle:
@@ -195,6 +206,7 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
             recipe="default", model=config.model, data=config.output_dir / "data" / "train.jsonl",
             output_dir=folder, max_steps=steps, max_minutes=config.train_minutes,
             max_length=config.max_length, seed=config.seed, save_steps=max(steps, 1),
+            learning_rate=config.learning_rate,
         )  # fmt: skip
         say("train", f"{config.model}, recipe default, {steps} steps planned, "
                      f"at most {config.train_minutes:g} minutes")  # fmt: skip

@@ -8,7 +8,12 @@ from typing import Any
 
 import click
 
+from fncall_eval.quickstart import QuickstartConfig
+
 __all__ = ["quickstart"]
+
+# the defaults live in QuickstartConfig alone; the options show them
+_D = {name: field.default for name, field in QuickstartConfig.model_fields.items()}
 
 
 @click.command()
@@ -16,26 +21,67 @@ __all__ = ["quickstart"]
     "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runs/quickstart"),
+    default=_D["output_dir"],
     show_default=True,
     help="Where everything is written.",
 )
 @click.option(
-    "--model", default="embedded", show_default=True, help="Base model: embedded, tiny, a folder, ..."
+    "--model", default=_D["model"], show_default=True, help="Base model: embedded, tiny, a folder, ..."
 )
-@click.option("--minutes", type=float, default=11.0, show_default=True, help="Training time budget.")
+@click.option(
+    "--minutes",
+    "train_minutes",
+    type=float,
+    default=_D["train_minutes"],
+    show_default=True,
+    help="Training time budget.",
+)
 @click.option("--steps", type=int, help="Optimizer steps (default: planned from --minutes).")
 @click.option(
-    "--seed", type=int, default=7, show_default=True, help="Seed of data, held-out tools, training."
+    "--seed",
+    type=int,
+    default=_D["seed"],
+    show_default=True,
+    help="Seed of the data, the held-out tools and training.",
 )
-@click.option("--held-out-tools", type=int, default=8, show_default=True, help="Tools kept out of training.")
-@click.option("--test-per-group", type=int, default=56, show_default=True, help="Test records per group.")
-@click.option("--bfcl-per-category", type=int, default=10, show_default=True,
-              help="BFCL questions per category when the BFCL data is at hand (0: skip).")  # fmt: skip
-@click.option("--max-new-tokens", type=int, default=120, show_default=True, help="Longest generated answer.")
-def quickstart(
-    output_dir: Path, minutes: float, held_out_tools: int, bfcl_per_category: int, **options: Any
-) -> None:
+@click.option(
+    "--held-out-tools",
+    type=int,
+    default=_D["held_out_tools"],
+    show_default=True,
+    help="Catalog tools kept out of training.",
+)
+@click.option(
+    "--test-per-group",
+    type=int,
+    default=_D["test_per_group"],
+    show_default=True,
+    help="Test records per group (training tools, held-out tools).",
+)
+@click.option(
+    "--bfcl-per-category",
+    type=int,
+    default=_D["bfcl_per_category"],
+    show_default=True,
+    help="BFCL questions per category when the BFCL data is at hand (0: skip).",
+)
+@click.option(
+    "--learning-rate", type=float, default=_D["learning_rate"], show_default=True, help="Peak learning rate."
+)
+@click.option(
+    "--reasoning/--no-reasoning",
+    default=_D["reasoning"],
+    show_default=True,
+    help="Write <think> reasoning in the generated data.",
+)
+@click.option(
+    "--max-new-tokens",
+    type=int,
+    default=_D["max_new_tokens"],
+    show_default=True,
+    help="Longest generated answer, in tokens.",
+)
+def quickstart(**options: Any) -> None:
     """Generate data from the bundled catalog, train a LoRA adapter, and score base and adapter.
 
     \b
@@ -48,12 +94,9 @@ def quickstart(
 
     A finished stage is not run again: run the same command after an interruption to continue.
     """
-    from fncall_eval.quickstart import QuickstartConfig, run_quickstart
+    from fncall_eval.quickstart import run_quickstart
 
-    config = QuickstartConfig(
-        output_dir=output_dir, train_minutes=minutes, held_out_tools=held_out_tools,
-        bfcl_per_category=bfcl_per_category, **options,
-    )  # fmt: skip
+    config = QuickstartConfig(**options)
     started = time.perf_counter()
 
     def notify(stage: str, text: str) -> None:
