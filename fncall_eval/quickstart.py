@@ -227,8 +227,12 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
         "wall_s": data.get("wall_s"),
         "adapter_mb": data.get("adapter_mb"),
     }
-    say("train", f"{info['steps']} steps, loss {info['first_loss']} -> {info['last_loss']}")
+    say("train", f"{info['steps']} steps, loss {_num(info['first_loss'])} -> {_num(info['last_loss'])}")
     return info
+
+
+def _num(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _evaluate(config: QuickstartConfig, data: Path, out: Path, mode: str, say: Notify) -> Any:
