@@ -140,8 +140,10 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     held = _held_out(specs, config.held_out_tools, config.seed)
     seen_specs = [s for s in specs if s.name not in held]
     held_specs = [s for s in specs if s.name in held]
+    from fncall_train.config import TrainConfig
+
     # one optimizer step of the default recipe sees about grad_accum packed rows of max_length tokens
-    tokens_per_step = 4 * config.max_length * 0.9
+    tokens_per_step = TrainConfig.model_fields["grad_accum"].default * config.max_length * 0.9
     steps = config.steps or max(2, int(config.train_minutes * 60 * config.tokens_per_s / tokens_per_step))
     wanted = max(200, int(steps * tokens_per_step / 450 * 1.3))  # ~450 tokens a record, 30% spare
 
@@ -279,7 +281,10 @@ def _bfcl(config: QuickstartConfig, say: Notify) -> list[dict[str, Any]]:
     records = []
     try:
         for category in BFCL_SAMPLE:
-            loaded = load_bfcl(category).records
+            result = load_bfcl(category)
+            if result.rejects:  # rows BFCL's data makes unreadable are counted, not dropped unseen
+                say("bfcl", f"{category}: {len(result.rejects)} rows could not be imported")
+            loaded = result.records
             records.extend(
                 random.Random(config.seed).sample(loaded, min(config.bfcl_per_category, len(loaded)))
             )

@@ -268,7 +268,6 @@ class _Tracker:
         self.progress = progress
         self.max_minutes = max_minutes
         self.tokens_at_start = 0
-        self.stopped_by_time = False
         self._started = 0.0
         self._last: tuple[float, int] | None = None
 
@@ -279,7 +278,6 @@ class _Tracker:
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.max_minutes is not None and time.perf_counter() - self._started >= self.max_minutes * 60:
-            self.stopped_by_time = True
             control.should_training_stop = True
 
     def on_log(
