@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fncall_data.errors import FncallError
 from fncall_data.io import atomic_write
 
-__all__ = ["QuickstartConfig", "QuickstartResult", "run_quickstart"]
+__all__ = ["QuickstartConfig", "QuickstartResult", "is_full", "run_quickstart"]
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +57,33 @@ class QuickstartConfig(BaseModel):
         default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
     )
     tokens_per_s: float = Field(
-        default=110.0, gt=0, description="Expected training throughput, used to plan the steps."
+        default=150.0, gt=0, description="Expected training throughput, used to plan the steps."
     )
     seed: int = Field(default=7, description="Seed of the data, the held-out tools and the training.")
     held_out_tools: int = Field(default=8, ge=1, description="Catalog tools kept out of training.")
     test_per_group: int = Field(default=35, ge=7, description="Test records for each group.")
     bfcl_per_category: int = Field(default=5, ge=0, description="BFCL questions per category (0: none).")
     max_length: int = Field(default=1024, gt=64, description="Longest training example, in tokens.")
-    learning_rate: float = Field(default=2e-4, gt=0, description="Peak learning rate of the short run.")
+    learning_rate: float = Field(default=1e-3, gt=0, description="Peak learning rate of the short run.")
+    grad_accum: int = Field(
+        default=1, ge=1, description="Packed rows per optimizer step: one, so a short run takes many steps."
+    )
     reasoning: bool = Field(
         default=False,
         description="Write <think> reasoning in the generated data. Off by default: on a CPU budget it "
         "costs training examples and generation time, and only the calls are scored.",
     )
+    full: bool | None = Field(
+        default=None,
+        description="Run the default recipe as it is: one epoch on full_records records, with its own "
+        "learning rate, accumulation and length, and no time budget. By default on for a hub model on a "
+        "GPU, off otherwise.",
+    )
+    full_records: int = Field(default=5000, ge=100, description="Training records of a full run.")
     batch_size: int = Field(default=16, ge=1, description="Prompts per generation batch in evaluation.")
-    max_new_tokens: int = Field(default=96, ge=8, description="Longest generated answer, in tokens.")
+    max_new_tokens: int = Field(
+        default=200, ge=8, description="Longest generated answer, in tokens (three parallel calls take ~170)."
+    )
 
 
 @dataclass
@@ -140,12 +152,13 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     held = _held_out(specs, config.held_out_tools, config.seed)
     seen_specs = [s for s in specs if s.name not in held]
     held_specs = [s for s in specs if s.name in held]
-    from fncall_train.config import TrainConfig
-
-    # one optimizer step of the default recipe sees about grad_accum packed rows of max_length tokens
-    tokens_per_step = TrainConfig.model_fields["grad_accum"].default * config.max_length * 0.9
-    steps = config.steps or max(2, int(config.train_minutes * 60 * config.tokens_per_s / tokens_per_step))
-    wanted = max(200, int(steps * tokens_per_step / 450 * 1.3))  # ~450 tokens a record, 30% spare
+    if is_full(config):
+        steps, wanted = config.steps or 0, config.full_records  # 0: one epoch, as the recipe says
+    else:
+        # one optimizer step sees about grad_accum packed rows of max_length tokens
+        tokens_per_step = config.grad_accum * config.max_length * 0.9
+        steps = config.steps or max(2, int(config.train_minutes * 60 * config.tokens_per_s / tokens_per_step))
+        wanted = max(200, int(steps * tokens_per_step / 450 * 1.3))  # ~450 tokens a record, 30% spare
 
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
     if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
@@ -176,6 +189,17 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     return held, groups, steps
 
 
+def is_full(config: QuickstartConfig) -> bool:
+    """Whether the run follows the recipe as it is (see ``QuickstartConfig.full``)."""
+    if config.full is not None:
+        return config.full
+    if config.model in ("embedded", "tiny"):
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def _held_out(specs: Sequence[Any], count: int, seed: int) -> list[str]:
     """``count`` tools from as many different domains as possible, chosen by ``seed``."""
     rng = random.Random(seed)
@@ -204,14 +228,19 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
     folder = config.output_dir / "train"
     manifest = folder / MANIFEST
     if not (manifest.is_file() and (folder / "adapter" / "adapter_config.json").is_file()):
-        train_config = load_config(
-            recipe="default", model=config.model, data=config.output_dir / "data" / "train.jsonl",
-            output_dir=folder, max_steps=steps, max_minutes=config.train_minutes,
-            max_length=config.max_length, seed=config.seed, save_steps=max(steps, 1),
-            learning_rate=config.learning_rate,
-        )  # fmt: skip
-        say("train", f"{config.model}, recipe default, {steps} steps planned, "
-                     f"at most {config.train_minutes:g} minutes")  # fmt: skip
+        common = {"recipe": "default", "model": config.model, "output_dir": folder, "seed": config.seed,
+                  "data": config.output_dir / "data" / "train.jsonl"}  # fmt: skip
+        if is_full(config):
+            train_config = load_config(**common, max_steps=steps or None)
+            say("train", f"{config.model}, recipe default as it is, "
+                         f"{f'{steps} steps' if steps else 'one epoch'}")  # fmt: skip
+        else:
+            train_config = load_config(
+                **common, max_steps=steps, max_minutes=config.train_minutes, max_length=config.max_length,
+                save_steps=steps, learning_rate=config.learning_rate, grad_accum=config.grad_accum,
+            )  # fmt: skip
+            say("train", f"{config.model}, recipe default, {steps} steps planned, "
+                         f"at most {config.train_minutes:g} minutes")  # fmt: skip
 
         def show(event: ProgressEvent) -> None:
             loss = f"loss {event.loss:.3f}" if event.loss is not None else ""
@@ -237,15 +266,26 @@ def _num(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _evaluate(config: QuickstartConfig, data: Path, out: Path, mode: str, say: Notify) -> Any:
+def _evaluate(
+    config: QuickstartConfig,
+    data: Path,
+    out: Path,
+    mode: str,
+    say: Notify,
+    adapters: Sequence[Path] = (),
+    include_base: bool = True,
+) -> Any:
+    """Score the base model and ``adapters`` (default: the quickstart's adapter) on ``data``."""
     from fncall_eval.backends import GenerateConfig
     from fncall_eval.run import RunConfig, run_eval
 
-    adapter = config.output_dir / "train" / "adapter"
+    chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
     generate = GenerateConfig(
         model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens
     )
-    run = RunConfig(data=data, out=out, generate=generate, adapters=(os.fspath(adapter),), mode=mode)
+    run = RunConfig(
+        data=data, out=out, generate=generate, adapters=chosen, mode=mode, include_base=include_base
+    )
     last: dict[str, int] = {}
 
     def progress(label: str, done: int, total: int) -> None:

@@ -75,6 +75,19 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Write <think> reasoning in the generated data.",
 )
 @click.option(
+    "--full/--budget",
+    default=None,
+    help="--full: the default recipe as it is (one epoch on --full-records records, no time budget); "
+    "--budget: the short CPU run. Default: --full for a hub model on a GPU, --budget otherwise.",
+)
+@click.option(
+    "--full-records",
+    type=int,
+    default=_D["full_records"],
+    show_default=True,
+    help="Training records of a --full run.",
+)
+@click.option(
     "--max-new-tokens",
     type=int,
     default=_D["max_new_tokens"],

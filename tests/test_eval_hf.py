@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,14 @@ def test_batched_equals_one_at_a_time_and_adapters_switch_cleanly(
     assert texts(None) == base  # the adapter is off again for the base model
     assert texts(str(adapter)) == tuned  # and loaded once: switching back gives the same outputs
     assert len(backend._adapters) == 1
+    # the adapter is merged into the weights while it generates; unmerged it writes the same text
+    from peft.tuners.lora import LoraLayer
+
+    layers = [m for m in backend.model.modules() if isinstance(m, LoraLayer)]
+    assert layers and not any(m.merged for m in layers)  # taken out again after generating
+    backend.model.set_adapter(backend._adapters[os.path.abspath(adapter)])
+    unmerged = dict(zip(by_id, backend.generate_texts(backend.prompts(HAND_RECORDS)), strict=True))
+    assert [unmerged[i] for i in by_id] == tuned
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from tests.profile_helpers import (
     tutorial_text,
 )
 
-BUILT_IN = ["chatml", "gemma", "native", "seed"]
+BUILT_IN = ["chatml", "gemma", "gemma_tokens", "native", "seed"]
 
 
 @pytest.fixture(scope="module")

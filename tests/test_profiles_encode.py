@@ -9,7 +9,7 @@ import pytest
 from fncall_data.errors import FncallError
 from fncall_data.profiles import Segment, encode, get_profile
 from fncall_data.profiles.encode import trained_spans
-from fncall_data.profiles.gemma import GemmaProfile
+from fncall_data.profiles.gemma import GemmaProfile, GemmaTokensProfile
 from fncall_data.profiles.seed import SeedProfile
 from fncall_data.types import Record
 from tests.profile_helpers import PARALLEL, RECORDS, SIMPLE
@@ -87,8 +87,16 @@ def test_a_text_that_carries_its_own_bos_is_refused(tokenizer: Any) -> None:
 
 
 def test_every_gemma_tag_is_one_token_in_the_tiny_tokenizer(tokenizer: Any) -> None:
-    for tag in GemmaProfile.special_tokens:
+    for tag in GemmaTokensProfile.special_tokens:
         assert len(tokenizer(tag, add_special_tokens=False)["input_ids"]) == 1, tag
+
+
+def test_gemma_writes_tags_as_text_and_gemma_tokens_only_adds_them() -> None:
+    # the plain profile asks only for the turn markers; the variant renders the very same text
+    assert GemmaProfile.special_tokens == ("<start_of_turn>", "<end_of_turn>")
+    assert set(GemmaTokensProfile.special_tokens) > {"<tool_call>", "</tool_call>", "<tool_response>"}
+    assert GemmaTokensProfile().segments(PARALLEL) == GemmaProfile().segments(PARALLEL)
+    assert GemmaTokensProfile().chat_template() == GemmaProfile().chat_template()
 
 
 def test_trained_spans_merge_neighbours() -> None:

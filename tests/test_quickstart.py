@@ -67,3 +67,26 @@ def test_held_out_tools_spread_over_domains() -> None:
     domains = {s.domain for s in specs if s.name in picked}
     assert len(picked) == 8 and len(domains) == 8
     assert picked == _held_out(specs, 8, seed=7) != _held_out(specs, 8, seed=8)
+
+
+def test_full_mode_is_for_hub_models_on_a_gpu_and_generates_full_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from fncall_eval.quickstart import _data, is_full
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert is_full(QuickstartConfig(model="google/gemma-2-2b-it"))
+    assert not is_full(QuickstartConfig(model="embedded"))  # the embedded model keeps the CPU budget
+    assert not is_full(QuickstartConfig(model="google/gemma-2-2b-it", full=False))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not is_full(QuickstartConfig(model="google/gemma-2-2b-it"))
+
+    config = QuickstartConfig(
+        output_dir=tmp_path, model="tiny", full=True, full_records=150, test_per_group=7
+    )
+    _, groups, steps = _data(config, lambda stage, text: None)
+    assert steps == 0  # one epoch: the recipe decides
+    assert sum(1 for _ in (tmp_path / "data" / "train.jsonl").open()) == 150
+    assert len(groups) == 14

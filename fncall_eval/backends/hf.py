@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from fncall_data.errors import FncallError
@@ -78,7 +78,7 @@ class HFBackend(Backend):
             self.model.eval()
             self._adapters[path] = name
         self.model.set_adapter(self._adapters[path])
-        return nullcontext()
+        return _merged(self.model)
 
     def generate_texts(self, prompts: Sequence[str]) -> list[str]:
         """Generate for one batch of prompt texts with the active model (left padding)."""
@@ -144,3 +144,24 @@ def create(config: GenerateConfig) -> Backend:
     """The factory registered as ``hf``: needs torch, transformers and peft (the train extra)."""
     require("hf", ("torch", "transformers", "peft"), 'pip install "fncall[train]"')
     return HFBackend(config)
+
+
+@contextmanager
+def _merged(model: Any) -> Iterator[None]:
+    """Fold the active adapter into the weights while it generates, and take it out again after.
+
+    A merged LoRA layer is one matrix product instead of three (and no dropout module), which saves
+    time on every generated token; the outputs agree with the unmerged adapter up to float rounding
+    (a test checks the texts). An adapter PEFT cannot merge is run unmerged.
+    """
+    tuner = model.base_model
+    try:
+        tuner.merge_adapter()
+    except (NotImplementedError, ValueError, AttributeError) as exc:
+        log.info("running the adapter unmerged: %s", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        tuner.unmerge_adapter()
