@@ -228,8 +228,9 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
     folder = config.output_dir / "train"
     manifest = folder / MANIFEST
     if not (manifest.is_file() and (folder / "adapter" / "adapter_config.json").is_file()):
-        common = {"recipe": "default", "model": config.model, "output_dir": folder, "seed": config.seed,
-                  "data": config.output_dir / "data" / "train.jsonl"}  # fmt: skip
+        data = config.output_dir / "data" / "train.jsonl"
+        common: dict[str, Any] = {"recipe": "default", "model": config.model, "data": data,
+                                  "output_dir": folder, "seed": config.seed}  # fmt: skip
         if is_full(config):
             train_config = load_config(**common, max_steps=steps or None)
             say("train", f"{config.model}, recipe default as it is, "
