@@ -52,7 +52,7 @@ class QuickstartConfig(BaseModel):
 
     output_dir: Path = Field(default=Path("runs/quickstart"), description="Where everything is written.")
     model: str = Field(default="embedded", description="The base model (see fncall_train.load_model).")
-    train_minutes: float = Field(default=9.0, gt=0, description="Training time budget, in minutes.")
+    train_minutes: float = Field(default=8.0, gt=0, description="Training time budget, in minutes.")
     steps: int | None = Field(
         default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
     )
