@@ -89,6 +89,7 @@ def train(
         click.echo("  ".join(parts))
 
     result = run_training(config, show, resume=resume)
+    _close_process_group()
     rank = int(os.environ.get("RANK", "0"))
     if rank != 0:
         click.echo(f"done: {result.steps} steps (rank {rank})")
@@ -115,6 +116,17 @@ def merge(run_dir: str, output_dir: str, dtype: str) -> None:
 
     out = merge_run(run_dir, output_dir, dtype=dtype)
     click.echo(f"merged model written to {out}")
+
+
+def _close_process_group() -> None:
+    """Under torchrun: wait until every rank is done (rank 0 writes the run folder), then close the
+    process group, so that no rank exits with its communication threads still running (which aborts
+    the process at exit now and then)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _fmt(value: float | None) -> str:
