@@ -45,9 +45,9 @@ def main() -> None:
     test = args.out / "data" / "test.jsonl"
     result = _evaluate(config, test, args.out / "eval", "strict", say, adapters, include_base=False)
     summary = _group_summary(result.scores, groups)
-    labels = dict(variant_labels([os.fspath(a) for a in adapters], include_base=False))
-    mark_of = {labels_key: mark for mark, info in saved.items()
-               for labels_key, path in labels.items() if path == info["adapter"]}  # fmt: skip
+    # variant_labels names the adapters in the order given, which is the order of the marks
+    labels = [label for label, _ in variant_labels([os.fspath(a) for a in adapters], include_base=False)]
+    mark_of = dict(zip(labels, saved, strict=True))
     rows = [{"minutes": mark_of[row["model"]], **saved[mark_of[row["model"]]], **row}
             for row in summary if row["model"] in mark_of]  # fmt: skip
     rows.sort(key=lambda row: (row["group"] != "training tools", row["minutes"]))

@@ -31,7 +31,7 @@ TINY_CONTROL_TOKENS: tuple[str, ...] = (
     "<start_of_turn>",
     "<end_of_turn>",
 )
-#: The default profile's tags, single tokens in the tiny vocabulary.
+#: The profiles' tool tags, single tokens in the tiny vocabulary.
 TINY_TAGS: tuple[str, ...] = TOOL_TAGS
 
 _VOCAB_SIZE = 640

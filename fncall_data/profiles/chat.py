@@ -16,8 +16,8 @@ from fncall_data.types import Message, Record, ToolCall
 
 __all__ = ["TOOL_TAGS", "canonical_json", "chat_messages", "chat_tools", "tool_names"]
 
-#: The call, result and reasoning tags of the built-in ``gemma`` and ``chatml`` profiles (and of the
-#: tiny test model's vocabulary), in the order they are added as special tokens.
+#: The call, result and reasoning tags of the built-in profiles. ``gemma_tokens`` and ``chatml`` add them
+#: as special tokens in this order (``gemma`` writes them as text); the tiny test model has them built in.
 TOOL_TAGS: tuple[str, ...] = (
     "<tool_call>",
     "</tool_call>",
