@@ -25,7 +25,7 @@ from tests.profile_helpers import (
     tutorial_text,
 )
 
-BUILT_IN = ["chatml", "gemma", "gemma_tokens", "native", "seed"]
+BUILT_IN = ["chatml", "gemma", "gemma_json", "gemma_tokens", "native", "seed"]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,14 @@ def _profiles(tokenizer: Any) -> list[ChatProfile]:
     native_tok = deepcopy(tokenizer)
     native_tok.chat_template = get_profile("gemma").chat_template()
     fixed_seed = SeedProfile(fix_tags=True, doubled_bos=False, payloads="json")
-    return [get_profile("gemma"), SeedProfile(), fixed_seed, get_profile("chatml"), NativeProfile(native_tok)]
+    return [
+        get_profile("gemma"),
+        get_profile("gemma_json"),
+        SeedProfile(),
+        fixed_seed,
+        get_profile("chatml"),
+        NativeProfile(native_tok),
+    ]
 
 
 def test_registry_knows_the_built_in_profiles() -> None:

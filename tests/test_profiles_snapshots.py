@@ -21,7 +21,7 @@ def marked(profile_name: str, record: Record) -> str:
     return "".join(f"⟦{s.text}⟧" if s.trained else s.text for s in get_profile(profile_name).segments(record))
 
 
-@pytest.mark.parametrize("profile_name", ["gemma", "seed", "chatml"])
+@pytest.mark.parametrize("profile_name", ["gemma", "gemma_json", "seed", "chatml"])
 @pytest.mark.parametrize("record", [SIMPLE, PARALLEL, MISSING_PARAM], ids=lambda r: r.id)
 def test_rendered_text_matches_snapshot(profile_name: str, record: Record) -> None:
     path = SNAPSHOTS / f"{profile_name}-{record.id}.txt"

@@ -27,6 +27,7 @@ __all__ = [
 #: Profile classes by name; plugins register in the ``fncall.profiles`` entry-point group.
 PROFILES: Registry[type[ChatProfile]] = Registry("chat profile", group="fncall.profiles")
 PROFILES.register("gemma", "fncall_data.profiles.gemma:GemmaProfile")
+PROFILES.register("gemma_json", "fncall_data.profiles.gemma:GemmaJsonProfile")
 PROFILES.register("gemma_tokens", "fncall_data.profiles.gemma:GemmaTokensProfile")
 PROFILES.register("seed", "fncall_data.profiles.seed:SeedProfile")
 PROFILES.register("chatml", "fncall_data.profiles.chatml:ChatMLProfile")

@@ -6,7 +6,8 @@ Layout of a conversation (``<bos>`` is the tokenizer's, never part of the text):
     {system}
 
     Tools (call one with <tool_call>{"name": ..., "arguments": {...}}</tool_call>, one block per call):
-    {"name": "get_weather", "description": "...", "parameters": {...}}
+    get_weather: Current weather for a city.
+    - city (string, required): City name.
 
     {user text}<end_of_turn>
     <start_of_turn>model
@@ -19,19 +20,22 @@ Layout of a conversation (``<bos>`` is the tokenizer's, never part of the text):
 
 The model learns everything it writes in its turns, its ``<end_of_turn>`` included; the newline after
 that token is not trained, because generation stops at the token. Prompts stay short: one instruction
-line and one compact JSON line per tool, since small models are trained on CPU with this profile.
+line, and each tool as a name line and a line per parameter (:mod:`fncall_data.profiles.tool_text`),
+since small models are trained on CPU with this profile; ``gemma_json`` writes each tool's JSON
+Schema instead.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from fncall_data.errors import InputError
 from fncall_data.profiles._layout import Layout, LayoutProfile, check_system_first, jinja_string
 from fncall_data.profiles.chat import TOOL_TAGS, canonical_json
+from fncall_data.profiles.tool_text import TOOL_TEXT_MACRO, tool_text
 from fncall_data.types import Message, Record
 
-__all__ = ["TOOLS_HEADER", "GemmaProfile", "GemmaTokensProfile"]
+__all__ = ["TOOLS_HEADER", "GemmaJsonProfile", "GemmaProfile", "GemmaTokensProfile"]
 
 #: The one instruction line above the tool list.
 TOOLS_HEADER = (
@@ -56,11 +60,14 @@ class GemmaProfile(LayoutProfile):
     # short LoRA run never lifts it (measured on the embedded model; see docs/profiles.md).
     special_tokens: ClassVar[tuple[str, ...]] = ("<start_of_turn>", "<end_of_turn>")
     stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>",)
+    #: how the tool list is written: short text blocks (:mod:`fncall_data.profiles.tool_text`), or
+    #: one JSON object per tool with its whole JSON Schema
+    tool_format: ClassVar[Literal["text", "json"]] = "text"
 
     def layout(self, record: Record) -> Layout:
         out = Layout()
         messages = record.messages
-        prelude = _prelude(record)
+        prelude = _prelude(record, self.tool_format)
         first_user = True
         for i, message in enumerate(messages):
             if message.role == "system":
@@ -84,7 +91,7 @@ class GemmaProfile(LayoutProfile):
         return out
 
     def chat_template(self) -> str:
-        return _TEMPLATE
+        return _template(self.tool_format)
 
 
 class GemmaTokensProfile(GemmaProfile):
@@ -97,17 +104,30 @@ class GemmaTokensProfile(GemmaProfile):
     special_tokens: ClassVar[tuple[str, ...]] = ("<start_of_turn>", "<end_of_turn>", *TOOL_TAGS)
 
 
-def _prelude(record: Record) -> str:
+class GemmaJsonProfile(GemmaProfile):
+    """The ``gemma`` layout with each tool written as its JSON Schema, one JSON object a line.
+
+    About 1.7 times the prompt tokens of the text form on the bundled catalog.
+    """
+
+    name: ClassVar[str] = "gemma_json"
+    tool_format: ClassVar[Literal["text", "json"]] = "json"
+
+
+def _prelude(record: Record, tool_format: str) -> str:
     """System text and tool list, which open the first user turn."""
     text = ""
     if record.messages[0].role == "system":
         text = (record.messages[0].content or "") + "\n\n"
     if record.tools:
-        lines = [
-            canonical_json({"name": t.name, "description": t.description, "parameters": t.parameters})
-            for t in record.tools
-        ]
-        text += TOOLS_HEADER + "\n" + "\n".join(lines) + "\n\n"
+        if tool_format == "json":
+            blocks = [
+                canonical_json({"name": t.name, "description": t.description, "parameters": t.parameters})
+                for t in record.tools
+            ]
+        else:
+            blocks = [tool_text(t) for t in record.tools]
+        text += TOOLS_HEADER + "\n" + "\n".join(blocks) + "\n\n"
     return text
 
 
@@ -124,16 +144,27 @@ def _model_text(message: Message) -> str:
 # The template mirrors GemmaProfile.layout step by step; tests check that both give the same text and
 # the same trained tokens. It is kept on one line per step and without whitespace between tags, so
 # the trim_blocks setting of transformers' Jinja environment changes nothing.
+def _template(tool_format: str) -> str:
+    if tool_format == "json":
+        tool = (
+            "({'name': fn.name, 'description': fn.description | default(''), "
+            "'parameters': fn.parameters} | tojson)"
+        )
+    else:
+        tool = "fncall_tool_text(fn)"
+    return _TEMPLATE.replace("TOOL_BLOCK", tool)
+
+
 _TEMPLATE = "".join(
     [
+        TOOL_TEXT_MACRO,
         "{% if bos_token %}{{ bos_token }}{% endif %}",
         "{% set ns = namespace(prelude='', first=true) %}",
         "{% if messages and messages[0].role == 'system' %}",
         "{% set ns.prelude = messages[0].content + '\\n\\n' %}{% endif %}",
         "{% if tools %}{% set ns.prelude = ns.prelude + " + jinja_string(TOOLS_HEADER) + " %}",
         "{% for tool in tools %}{% set fn = tool.function if tool.function is defined else tool %}",
-        "{% set ns.prelude = ns.prelude + '\\n' + ({'name': fn.name,"
-        " 'description': fn.description | default(''), 'parameters': fn.parameters} | tojson) %}",
+        "{% set ns.prelude = ns.prelude + '\\n' + TOOL_BLOCK %}",
         "{% endfor %}",
         "{% set ns.prelude = ns.prelude + '\\n\\n' %}{% endif %}",
         "{% for message in messages %}",
