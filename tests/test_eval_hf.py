@@ -116,3 +116,33 @@ def test_run_base_and_adapter_side_by_side(
     # a second run finds everything done and generates nothing
     again = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert "base: 6/6 already done" in again.output and "t-adapter: 6/6 already done" in again.output
+
+
+def test_greedy_rows_leave_the_batch_and_write_what_generate_writes(cache: Path) -> None:
+    import torch
+
+    from fncall_data.profiles import get_profile
+    from fncall_eval.backends.greedy import greedy_generate
+    from fncall_train.models import load_model
+
+    loaded = load_model("tiny", profile=get_profile("gemma"), device="cpu", cache_dir=cache)
+    model, tokenizer = loaded.model, loaded.tokenizer
+    tokenizer.padding_side = "left"
+    prompts = ["<start_of_turn>user\nhi<end_of_turn>\n", "a much longer prompt " * 5, "x", "tool call"]
+    enc = tokenizer(prompts, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        generated = model.generate(**enc, max_new_tokens=12, min_new_tokens=12, do_sample=False,
+                                   pad_token_id=tokenizer.pad_token_id)  # fmt: skip
+    full = generated[:, enc["input_ids"].shape[1] :].tolist()
+    # stop on a token that rows write at different steps, so they leave the batch one by one
+    stop = full[0][3]
+    rows = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens=12, stop_ids=[stop])
+    expected = [r[: r.index(stop) + 1] if stop in r else r for r in full]
+    assert rows == expected
+    assert len({len(r) for r in rows}) > 1  # some stopped early, some ran on
+    # a stop test on the text (stop strings of several tokens) ends a row the same way
+    rows = greedy_generate(model, enc["input_ids"], enc["attention_mask"], max_new_tokens=12, stop_ids=[],
+                           stopped=lambda tokens: len(tokens) == 5)  # fmt: skip
+    assert rows == [r[:5] for r in full]
+    # the output layer is back to its own forward afterwards
+    assert "forward" not in vars(model.get_output_embeddings())

@@ -3,8 +3,9 @@
 Prompts are rendered by the same chat profile as training (``profile.prompt(record, turn)``) and
 outputs read back with ``profile.parse``. Generation is batched with LEFT padding (so every prompt
 ends where generation starts), greedy unless a temperature is set, and stops at the profile's end of
-turn. Prompts are sorted by length before batching, so a batch wastes little on padding; the
-predictions still carry their record ids, whatever the order.
+turn; greedy rows leave the batch as they stop (:mod:`fncall_eval.backends.greedy`). Prompts are
+sorted by length before batching, so a batch wastes little on padding; the predictions still carry
+their record ids, whatever the order.
 """
 
 from __future__ import annotations
@@ -81,23 +82,33 @@ class HFBackend(Backend):
         return _merged(self.model)
 
     def generate_texts(self, prompts: Sequence[str]) -> list[str]:
-        """Generate for one batch of prompt texts with the active model (left padding)."""
+        """Generate for one batch of prompt texts with the active model (left padding).
+
+        Greedy decoding takes each row out of the batch when it stops (:mod:`.greedy`); sampling
+        goes through ``model.generate``.
+        """
         import torch
 
         encoded = self.tokenizer(
             list(prompts), return_tensors="pt", padding=True, add_special_tokens=True
         ).to(self.loaded.device)
-        sample = self.config.temperature > 0
+        if self.config.temperature <= 0:
+            from fncall_eval.backends.greedy import greedy_generate
+
+            rows = greedy_generate(
+                self.model, encoded["input_ids"], encoded["attention_mask"],
+                max_new_tokens=self.config.max_new_tokens, stop_ids=self._stop_ids,
+                stopped=self._stopped if self._stop_strings else None,
+            )  # fmt: skip
+            texts = [self.tokenizer.decode(row, skip_special_tokens=False) for row in rows]
+            return [self._cut(t) for t in texts]
         options: dict[str, Any] = {
             "max_new_tokens": self.config.max_new_tokens,
-            "do_sample": sample,
+            "do_sample": True,
+            "temperature": self.config.temperature,
             "pad_token_id": self.tokenizer.pad_token_id,
             "eos_token_id": self._stop_ids,
         }
-        if sample:
-            options["temperature"] = self.config.temperature
-        else:  # greedy: say so, so a model's own sampling defaults do not warn or apply
-            options.update(temperature=None, top_p=None, top_k=None)
         if self._stop_strings:
             options.update(stop_strings=self._stop_strings, tokenizer=self.tokenizer)
         with torch.inference_mode():
@@ -105,6 +116,11 @@ class HFBackend(Backend):
         new = output[:, encoded["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=False)
         return [self._cut(t) for t in texts]
+
+    def _stopped(self, tokens: list[int]) -> bool:
+        """Whether a row's new tokens hold one of the stop strings that are several tokens long."""
+        text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+        return any(stop in text for stop in self._stop_strings)
 
     def _cut(self, text: str) -> str:
         """The text up to the end of the turn; padding and end-of-sequence tokens removed."""
