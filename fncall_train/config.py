@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fncall_data.errors import FncallError, InputError
 from fncall_data.types import describe_validation_error
@@ -100,7 +100,13 @@ class TrainConfig(BaseModel):
         default=None,
         gt=0,
         description="Stop after the optimizer step that passes this many minutes of training; the adapter "
-        "is saved as usual (for a time budget; the schedule still follows max_steps).",
+        "is saved as usual (for a time budget; see schedule_by for the learning-rate schedule).",
+    )
+    schedule_by: Literal["steps", "minutes"] = Field(
+        default="steps",
+        description="What the warm-up and decay are laid over: max_steps, or the max_minutes of wall time "
+        "('minutes', which needs max_minutes), so a time-budgeted run ends with the rate decayed however "
+        "fast the machine is; max_steps then only caps the run.",
     )
     batch_size: int = Field(
         default=1, gt=0, description="Examples (or packed rows) per device per micro-step."
@@ -139,6 +145,12 @@ class TrainConfig(BaseModel):
         import torch
 
         return self.device != "cpu" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+    @model_validator(mode="after")
+    def _clock_needs_minutes(self) -> TrainConfig:
+        if self.schedule_by == "minutes" and self.max_minutes is None:
+            raise ValueError("schedule_by 'minutes' needs max_minutes (the time the schedule is laid over)")
+        return self
 
     def use_gradient_checkpointing(self) -> bool:
         """Whether activations are recomputed in the backward pass."""

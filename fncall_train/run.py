@@ -200,7 +200,7 @@ def prepare_run(config: TrainConfig, progress: Progress | None = None) -> Prepar
     model.save_pretrained = functools.partial(  # type: ignore[method-assign]  # see the comment above
         model.save_pretrained, save_embedding_layers=_save_embeddings(config, new_ids)
     )
-    tracker = _tracker(progress, config.max_minutes)
+    tracker = _tracker(progress, config)
     job = TrainJob(config, model, tokenizer, examples, config.sft_config(), [tracker])
     trainer = get_trainer_factory(config.backend)(job)
     _quiet(trainer)
@@ -264,9 +264,10 @@ def _is_main_process() -> bool:
 class _Tracker:
     """A trainer callback that records tokens/s between logs and forwards progress events."""
 
-    def __init__(self, progress: Progress | None, max_minutes: float | None = None) -> None:
+    def __init__(self, progress: Progress | None, config: TrainConfig | None = None) -> None:
         self.progress = progress
-        self.max_minutes = max_minutes
+        self.max_minutes = config.max_minutes if config is not None else None
+        self.config = config
         self.tokens_at_start = 0
         self._started = 0.0
         self._last: tuple[float, int] | None = None
@@ -275,6 +276,15 @@ class _Tracker:
         self.tokens_at_start = int(state.num_input_tokens_seen)
         self._started = time.perf_counter()
         self._last = (self._started, self.tokens_at_start)
+        scheduler = kwargs.get("lr_scheduler")
+        config = self.config
+        if config is not None and config.schedule_by == "minutes" and config.max_minutes is not None:
+            from fncall_train.clock import clock_lambda
+
+            if scheduler is None or not hasattr(scheduler, "lr_lambdas"):
+                raise FncallError("schedule_by 'minutes' needs the trainer's LambdaLR scheduler")
+            clock = clock_lambda(config.scheduler, config.max_minutes, config.warmup_fraction, self._started)
+            scheduler.lr_lambdas = [clock] * len(scheduler.lr_lambdas)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.max_minutes is not None and time.perf_counter() - self._started >= self.max_minutes * 60:
@@ -297,13 +307,13 @@ class _Tracker:
                                         logs.get("learning_rate"), rate))  # fmt: skip
 
 
-def _tracker(progress: Progress | None, max_minutes: float | None = None) -> Any:
+def _tracker(progress: Progress | None, config: TrainConfig | None = None) -> Any:
     from transformers import TrainerCallback
 
     class Tracker(_Tracker, TrainerCallback):
         pass
 
-    return Tracker(progress, max_minutes)
+    return Tracker(progress, config)
 
 
 def _loss_curve(history: list[dict[str, Any]]) -> list[dict[str, float]]:

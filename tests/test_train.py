@@ -40,6 +40,7 @@ def test_seed_recipe_is_the_tutorial_mapped_to_current_names() -> None:
         "epochs": 1.0,
         "max_steps": None,
         "max_minutes": None,
+        "schedule_by": "steps",
         "batch_size": 1,
         "grad_accum": 4,
         "scheduler": "cosine",

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from fncall_data.cli.main import cli
+from fncall_data.errors import FncallError
 from fncall_data.profiles import Segment
 from fncall_data.types import Record
 from fncall_train import load_config, load_trained, train
@@ -269,3 +270,22 @@ def test_a_time_budget_stops_after_the_step_that_passes_it(tmp_path: Path, cache
     result = train(_config(tmp_path / "budget", cache, max_steps=6, max_minutes=1e-4))
     assert result.steps == 1
     assert (tmp_path / "budget" / "adapter" / "adapter_model.safetensors").is_file()
+
+
+def test_a_clock_schedule_decays_over_the_time_budget(tmp_path: Path, cache: Path) -> None:
+    # 12 seconds laid out as warm-up then cosine decay; max_steps is only a cap the run never reaches
+    config = _config(tmp_path / "clock", cache, max_steps=100_000, max_minutes=0.2, schedule_by="minutes",
+                     learning_rate=1e-3, scheduler="cosine", warmup_fraction=0.1)  # fmt: skip
+    result = train(config)
+    rates = [point["learning_rate"] for point in result.loss_curve]
+    assert len(rates) >= 4
+    assert max(rates) <= 1e-3 + 1e-12
+    peak = rates.index(max(rates))
+    assert rates[peak:] == sorted(rates[peak:], reverse=True)  # decays from its peak on
+    assert rates[-1] < 0.2 * 1e-3  # and has decayed by the time the budget stops the run
+    assert result.steps < 100_000
+
+
+def test_a_clock_schedule_needs_a_time_budget(tmp_path: Path, cache: Path) -> None:
+    with pytest.raises(FncallError, match="schedule_by 'minutes' needs max_minutes"):
+        _config(tmp_path / "clockless", cache, schedule_by="minutes")
