@@ -57,7 +57,10 @@ class QuickstartConfig(BaseModel):
         default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
     )
     tokens_per_s: float = Field(
-        default=150.0, gt=0, description="Expected training throughput, used to plan the steps."
+        default=100.0,
+        gt=0,
+        description="Expected training throughput (2 CPU cores: ~100), used to size the training set; the "
+        "learning rate follows the clock, so a faster or slower machine still ends its schedule on time.",
     )
     seed: int = Field(default=7, description="Seed of the data, the held-out tools and the training.")
     held_out_tools: int = Field(default=8, ge=1, description="Catalog tools kept out of training.")
@@ -67,6 +70,26 @@ class QuickstartConfig(BaseModel):
     learning_rate: float = Field(default=1e-3, gt=0, description="Peak learning rate of the short run.")
     grad_accum: int = Field(
         default=1, ge=1, description="Packed rows per optimizer step: one, so a short run takes many steps."
+    )
+    lora_dropout: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="LoRA dropout of the short run: off, since a run this short underfits, and its random "
+        "masks cost 11% of a CPU step.",
+    )
+    calls_only: bool = Field(
+        default=True,
+        description="End each training record of the short run at its last call: the tool results and "
+        "final answer after it are not scored here, and cost ~20% of a CPU step. Records without a call "
+        "(irrelevance, missing_param) are kept whole.",
+    )
+    no_call_share: float = Field(
+        default=0.3,
+        ge=0,
+        lt=1,
+        description="Share of irrelevance and missing_param records in the short run's training set (the "
+        "generator's default mix has 0.22); the test set keeps the default mix.",
     )
     reasoning: bool = Field(
         default=False,
@@ -154,18 +177,26 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     held_specs = [s for s in specs if s.name in held]
     if is_full(config):
         steps, wanted = config.steps or 0, config.full_records  # 0: one epoch, as the recipe says
+        train_options: dict[str, Any] = {}
     else:
         # one optimizer step sees about grad_accum packed rows of max_length tokens
         tokens_per_step = config.grad_accum * config.max_length * 0.9
-        steps = config.steps or max(2, int(config.train_minutes * 60 * config.tokens_per_s / tokens_per_step))
-        # records of the default mix average ~565 tokens: 450 with 30% on top leaves ~15% spare
-        wanted = max(200, int(steps * tokens_per_step / 450 * 1.3))
-
+        # without --steps the rate follows the clock, and the steps are only a cap that a machine twice
+        # as fast as expected still does not reach
+        steps = config.steps or max(
+            2, int(config.train_minutes * 60 * config.tokens_per_s * 2 / tokens_per_step)
+        )
+        # a short-run record averages ~340 tokens (text tool lists, cut after the call): 10% spare
+        wanted = max(200, int(steps * tokens_per_step / 340 * 1.1))
+        train_options = {"mix": _no_call_mix(config.no_call_share)}
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
     if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
         folder.mkdir(parents=True, exist_ok=True)
         options = {"reasoning": config.reasoning}
-        train = generate(GenerateConfig(n=wanted, seed=config.seed, id_prefix="train", **options), seen_specs)
+        train = generate(
+            GenerateConfig(n=wanted, seed=config.seed, id_prefix="train", **options, **train_options),
+            seen_specs,
+        )
         seen_queries = {_first_user(json.loads(line)) for line in train.lines}
         n = config.test_per_group
         test_seen = generate(
@@ -176,8 +207,11 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
         test_held = generate(
             GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout", **options), held_specs
         )
+        lines = train.lines
+        if config.calls_only and not is_full(config):
+            lines = [_calls_only(line) for line in lines]
         with atomic_write(train_path) as handle:
-            handle.writelines(line + "\n" for line in train.lines)
+            handle.writelines(line + "\n" for line in lines)
         with atomic_write(test_path) as handle:
             handle.writelines(line + "\n" for line in [*seen_lines, *test_held.lines])
         groups = {json.loads(x)["id"]: "training tools" for x in seen_lines}
@@ -188,6 +222,27 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     say("data", f"{train_count} training records; {len(groups)} test records; "
                 f"held out: {', '.join(held)}")  # fmt: skip
     return held, groups, steps
+
+
+def _no_call_mix(share: float) -> dict[str, float]:
+    """The generator's default mix with ``share`` for the categories where no call is right."""
+    from fncall_data.generate import DEFAULT_MIX
+
+    no_call = ("irrelevance", "missing_param")
+    calls = sum(v for k, v in DEFAULT_MIX.items() if k not in no_call)
+    quiet = sum(DEFAULT_MIX[k] for k in no_call)
+    return {k: v * (share / quiet if k in no_call else (1 - share) / calls) for k, v in DEFAULT_MIX.items()}
+
+
+def _calls_only(line: str) -> str:
+    """A record's JSON line ending at its last assistant turn with calls; unchanged when it has none."""
+    record = json.loads(line)
+    messages = record["messages"]
+    calls = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("tool_calls")]
+    if not calls:
+        return line
+    record["messages"] = messages[: calls[-1] + 1]
+    return json.dumps(record, ensure_ascii=False)
 
 
 def is_full(config: QuickstartConfig) -> bool:
@@ -232,22 +287,30 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
         data = config.output_dir / "data" / "train.jsonl"
         common: dict[str, Any] = {"recipe": "default", "model": config.model, "data": data,
                                   "output_dir": folder, "seed": config.seed}  # fmt: skip
+        clock = False
         if is_full(config):
             train_config = load_config(**common, max_steps=steps or None)
             say("train", f"{config.model}, recipe default as it is, "
                          f"{f'{steps} steps' if steps else 'one epoch'}")  # fmt: skip
         else:
+            clock = config.steps is None
             train_config = load_config(
                 **common, max_steps=steps, max_minutes=config.train_minutes, max_length=config.max_length,
                 save_steps=steps, learning_rate=config.learning_rate, grad_accum=config.grad_accum,
+                lora_dropout=config.lora_dropout, schedule_by="minutes" if clock else "steps",
             )  # fmt: skip
-            say("train", f"{config.model}, recipe default, {steps} steps planned, "
-                         f"at most {config.train_minutes:g} minutes")  # fmt: skip
+            if clock:
+                say("train", f"{config.model}, recipe default, {config.train_minutes:g} minutes, "
+                             "the learning rate's warm-up and decay laid over them")  # fmt: skip
+            else:
+                say("train", f"{config.model}, recipe default, {steps} steps, "
+                             f"at most {config.train_minutes:g} minutes")  # fmt: skip
 
         def show(event: ProgressEvent) -> None:
             loss = f"loss {event.loss:.3f}" if event.loss is not None else ""
             rate = f"{event.tokens_per_s:.0f} tok/s" if event.tokens_per_s else ""
-            say("train", f"step {event.step}/{event.max_steps}  {loss}  {rate}".rstrip())
+            of = "" if clock else f"/{event.max_steps}"
+            say("train", f"step {event.step}{of}  {loss}  {rate}".rstrip())
 
         train(train_config, show)
     data = json.loads(manifest.read_text(encoding="utf-8"))
