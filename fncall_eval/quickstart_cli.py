@@ -75,6 +75,19 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Write <think> reasoning in the generated data.",
 )
 @click.option(
+    "--calls-only/--whole-records",
+    default=_D["calls_only"],
+    show_default=True,
+    help="End each training record of the short run at its last call (what follows is not scored).",
+)
+@click.option(
+    "--no-call-share",
+    type=float,
+    default=_D["no_call_share"],
+    show_default=True,
+    help="Share of irrelevance and missing_param records in the short run's training set.",
+)
+@click.option(
     "--full/--budget",
     default=None,
     help="--full: the default recipe as it is (one epoch on --full-records records, no time budget); "
@@ -100,7 +113,8 @@ def quickstart(**options: Any) -> None:
     \b
     1. data: a training set from the catalog with some tools held out, and a test set of new queries
        for the training tools and queries for the held-out tools, every category in each;
-    2. train: the default recipe on --model (the embedded Gemma 3 270M by default), within --minutes;
+    2. train: the default recipe on --model (the embedded Gemma 3 270M by default), within --minutes
+       (warm-up and decay follow the clock);
     3. eval: the base model and the adapter side by side; the report is OUTPUT_DIR/eval/report.html;
     4. bfcl: a sample of simple_python, multiple, parallel and irrelevance, scored with BFCL's rules,
        when the bfcl-eval wheel is in .cache/bfcl (bash scripts/fetch_bfcl.sh).

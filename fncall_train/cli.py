@@ -33,6 +33,11 @@ __all__ = ["train"]
 @click.option("--profile", help="Chat profile that renders the records.")
 @click.option("--max-steps", type=int, help="Stop after this many optimizer steps.")
 @click.option("--max-minutes", type=float, help="Stop after the step that passes this many minutes.")
+@click.option(
+    "--schedule-by",
+    type=click.Choice(["steps", "minutes"]),
+    help="Lay the warm-up and decay over --max-steps, or over the --max-minutes of wall time.",
+)
 @click.option("--epochs", type=float, help="Passes over the data.")
 @click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Peak learning rate.")
 @click.option("--batch-size", type=int, help="Examples per device per micro-step.")
