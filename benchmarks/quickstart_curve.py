@@ -62,7 +62,7 @@ def main() -> None:
              "tokens": runs[mark_of[row["model"]]]["tokens"], **row}
             for row in summary if row["model"] in mark_of]  # fmt: skip
     rows.sort(key=lambda row: (row["group"] != "training tools", row["minutes"]))
-    (args.out / "curve.json").write_text(json.dumps(rows, indent=2, default=str) + "\n", encoding="utf-8")
+    (args.out / "curve.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     columns = ("minutes", "steps", "tokens seen", "group", "n", "JSON valid", "tool choice", "exact match",
                "no-call right")  # fmt: skip
     print("\n| " + " | ".join(columns) + " |")

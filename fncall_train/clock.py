@@ -34,13 +34,11 @@ def clock_factor(kind: str, progress: float, warmup: float) -> float:
     return 1.0  # constant, constant_with_warmup
 
 
-def clock_lambda(
-    kind: str, minutes: float, warmup: float, started: float | None = None
-) -> Callable[[int], float]:
-    """A ``LambdaLR`` function that ignores the step and reads the clock since ``started``."""
-    start = time.perf_counter() if started is None else started
+def clock_lambda(kind: str, minutes: float, warmup: float, started: float) -> Callable[[int], float]:
+    """A ``LambdaLR`` function that ignores the step and reads the clock since ``started``
+    (a ``time.perf_counter()`` reading)."""
 
     def factor(_step: int) -> float:
-        return clock_factor(kind, (time.perf_counter() - start) / (minutes * 60), warmup)
+        return clock_factor(kind, (time.perf_counter() - started) / (minutes * 60), warmup)
 
     return factor

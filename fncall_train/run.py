@@ -266,7 +266,6 @@ class _Tracker:
 
     def __init__(self, progress: Progress | None, config: TrainConfig | None = None) -> None:
         self.progress = progress
-        self.max_minutes = config.max_minutes if config is not None else None
         self.config = config
         self.tokens_at_start = 0
         self._started = 0.0
@@ -278,6 +277,7 @@ class _Tracker:
         self._last = (self._started, self.tokens_at_start)
         scheduler = kwargs.get("lr_scheduler")
         config = self.config
+        # the config's validator ensures max_minutes is set for a clock schedule
         if config is not None and config.schedule_by == "minutes" and config.max_minutes is not None:
             from fncall_train.clock import clock_lambda
 
@@ -287,7 +287,8 @@ class _Tracker:
             scheduler.lr_lambdas = [clock] * len(scheduler.lr_lambdas)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.max_minutes is not None and time.perf_counter() - self._started >= self.max_minutes * 60:
+        minutes = self.config.max_minutes if self.config is not None else None
+        if minutes is not None and time.perf_counter() - self._started >= minutes * 60:
             control.should_training_stop = True
 
     def on_log(

@@ -146,26 +146,26 @@ def _model_text(message: Message) -> str:
 # the trim_blocks setting of transformers' Jinja environment changes nothing.
 def _template(tool_format: str) -> str:
     if tool_format == "json":
-        tool = (
-            "({'name': fn.name, 'description': fn.description | default(''), "
-            "'parameters': fn.parameters} | tojson)"
-        )
-    else:
-        tool = "fncall_tool_text(fn)"
-    return _TEMPLATE.replace("TOOL_BLOCK", tool)
+        tool = "{'name': fn.name, 'description': fn.description | default(''), 'parameters': fn.parameters}"
+        return _BEFORE_TOOL + "(" + tool + " | tojson)" + _AFTER_TOOL
+    return TOOL_TEXT_MACRO + _BEFORE_TOOL + "fncall_tool_text(fn)" + _AFTER_TOOL
 
 
-_TEMPLATE = "".join(
+# the template up to the expression that writes one tool (``fn``) of the list, and from there on
+_BEFORE_TOOL = "".join(
     [
-        TOOL_TEXT_MACRO,
         "{% if bos_token %}{{ bos_token }}{% endif %}",
         "{% set ns = namespace(prelude='', first=true) %}",
         "{% if messages and messages[0].role == 'system' %}",
         "{% set ns.prelude = messages[0].content + '\\n\\n' %}{% endif %}",
         "{% if tools %}{% set ns.prelude = ns.prelude + " + jinja_string(TOOLS_HEADER) + " %}",
         "{% for tool in tools %}{% set fn = tool.function if tool.function is defined else tool %}",
-        "{% set ns.prelude = ns.prelude + '\\n' + TOOL_BLOCK %}",
-        "{% endfor %}",
+        "{% set ns.prelude = ns.prelude + '\\n' + ",
+    ]
+)
+_AFTER_TOOL = "".join(
+    [
+        " %}{% endfor %}",
         "{% set ns.prelude = ns.prelude + '\\n\\n' %}{% endif %}",
         "{% for message in messages %}",
         "{% if message.role == 'system' %}",
