@@ -49,6 +49,7 @@ __all__ = ["train"]
 @click.option("--loss-on", type=click.Choice(["model_turns", "all"]), help="What the loss covers.")
 @click.option("--lora-r", type=int, help="LoRA rank.")
 @click.option("--lora-alpha", type=int, help="LoRA alpha.")
+@click.option("--lora-layers", type=int, help="Adapt only the top N decoder layers (a cheaper step).")
 @click.option("--precision", type=click.Choice(["auto", "bf16", "fp32"]), help="Compute precision.")
 @click.option("--device", help="'auto', 'cpu', 'cuda', ...")
 @click.option("--seed", type=int, help="Random seed.")

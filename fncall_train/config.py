@@ -85,6 +85,12 @@ class TrainConfig(BaseModel):
     lora_targets: tuple[str, ...] = Field(
         default=ATTENTION_AND_MLP, min_length=1, description="Module names that get LoRA layers."
     )
+    lora_layers: int | None = Field(
+        default=None,
+        gt=0,
+        description="Adapt only the top N decoder layers (None: all). The layers below get no gradient, "
+        "so the backward pass stops at the lowest adapted layer: a cheaper step for a time budget.",
+    )
     train_new_tokens: bool = Field(
         default=True,
         description="Train only the embedding rows of tokens the profile added (PEFT trainable tokens).",
@@ -166,12 +172,18 @@ class TrainConfig(BaseModel):
         return self.output_dir / "checkpoints"
 
     # ---------------------------------------------------------------- produced configs
-    def lora_config(self, new_token_ids: list[int] | None = None) -> LoraConfig:
+    def lora_config(
+        self, new_token_ids: list[int] | None = None, num_layers: int | None = None
+    ) -> LoraConfig:
         """PEFT's ``LoraConfig`` for this run.
 
         Args:
             new_token_ids: ids of tokens the profile added to the tokenizer; with ``train_new_tokens``
                 their embedding rows (only those) are trained.
+            num_layers: the model's decoder layers; needed when ``lora_layers`` is set.
+
+        Raises:
+            FncallError: ``lora_layers`` is set and ``num_layers`` is not known.
 
         Example:
             >>> TrainConfig(data="d", output_dir="o").lora_config([7]).trainable_token_indices
@@ -182,11 +194,17 @@ class TrainConfig(BaseModel):
         tokens = None
         if self.train_new_tokens and new_token_ids:
             tokens = {"embed_tokens": sorted(new_token_ids)}
+        layers = None
+        if self.lora_layers is not None:
+            if num_layers is None:
+                raise FncallError("lora_layers needs the model's number of decoder layers")
+            layers = list(range(max(0, num_layers - self.lora_layers), num_layers))
         return LoraConfig(
             r=self.lora_r,
             lora_alpha=self.lora_alpha,
             lora_dropout=self.lora_dropout,
             target_modules=list(self.lora_targets),
+            layers_to_transform=layers,
             trainable_token_indices=tokens,
             bias="none",
             task_type="CAUSAL_LM",

@@ -85,6 +85,13 @@ def test_batched_equals_one_at_a_time_and_adapters_switch_cleanly(
     backend.model.set_adapter(backend._adapters[os.path.abspath(adapter)])
     unmerged = dict(zip(by_id, backend.generate_texts(backend.prompts(HAND_RECORDS)), strict=True))
     assert [unmerged[i] for i in by_id] == tuned
+    # a turn also ends where the model opens the next one or writes the tool's answer itself
+    assert backend.tokenizer.convert_tokens_to_ids("<start_of_turn>") in backend._stop_ids
+    assert (
+        backend._cut('<tool_call>{}</tool_call> ok\n<tool_response>{"a": 1}')
+        == "<tool_call>{}</tool_call> ok\n"
+    )
+    assert backend._cut("Hi<start_of_turn>user\nmore") == "Hi"
 
 
 @pytest.mark.slow

@@ -73,6 +73,14 @@ def test_default_recipe_trains_projections_and_only_new_token_rows() -> None:
     assert sorted(lora.target_modules) == sorted(ATTENTION_AND_MLP)
     assert lora.trainable_token_indices == {"embed_tokens": [900, 901]}
     assert cfg.lora_config([]).trainable_token_indices is None
+    assert lora.layers_to_transform is None
+    top = cfg.with_overrides(lora_layers=3)
+    assert top.lora_config([], num_layers=18).layers_to_transform == [15, 16, 17]
+    assert top.with_overrides(lora_layers=30).lora_config([], num_layers=18).layers_to_transform == list(
+        range(18)
+    )
+    with pytest.raises(FncallError, match="number of decoder layers"):
+        top.lora_config([])
     sft = cfg.sft_config()
     assert (sft.packing, sft.packing_strategy, sft.padding_free) == (True, "bfd", True)
     assert (sft.bf16, sft.gradient_checkpointing, sft.use_cpu) == (False, False, True)

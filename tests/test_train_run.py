@@ -126,6 +126,21 @@ def test_training_moves_the_adapter_and_not_the_base(tmp_path: Path, cache: Path
     assert all(not torch.equal(before[n], after[n]) for n in lora if "lora_B" in n)
 
 
+def test_lora_on_the_top_layers_stops_the_backward_pass_there(tmp_path: Path, cache: Path) -> None:
+    import re
+
+    run = prepare_run(_config(tmp_path / "w", cache, max_steps=1, lora_layers=1))
+    decoder = run.model.get_base_model().model.layers
+    top = len(decoder) - 1
+    lora = [n for n, _ in run.model.named_parameters() if "lora_" in n]
+    assert lora and {int(re.search(r"layers\.(\d+)\.", n).group(1)) for n in lora} == {top}  # type: ignore[union-attr]
+    reached: list[int] = []
+    for i in (0, top):
+        decoder[i].mlp.down_proj.register_full_backward_hook(lambda *_, i=i: reached.append(i))
+    run.trainer.train()
+    assert reached and set(reached) == {top}  # the lowest layer never ran a backward pass
+
+
 def test_resume_continues_the_same_run(resumed: tuple[RunResult, RunResult, Path]) -> None:
     first, second, out = resumed
     assert (first.steps, second.steps) == (2, 4)

@@ -59,7 +59,10 @@ class GemmaProfile(LayoutProfile):
     # as new tokens they start from an untrained row whose logit sits ~10 below the top choice, and a
     # short LoRA run never lifts it (measured on the embedded model; see docs/profiles.md).
     special_tokens: ClassVar[tuple[str, ...]] = ("<start_of_turn>", "<end_of_turn>")
-    stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>",)
+    # The turn ends at <end_of_turn>; a model that skips it and opens the next turn, or writes the tool's
+    # answer itself, has ended its turn as well (a base model does both and would otherwise run on to
+    # max_new_tokens: about a quarter of the quickstart's time went to that).
+    stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>", "<start_of_turn>", "<tool_response>")
     #: how the tool list is written: short text blocks (:mod:`fncall_data.profiles.tool_text`), or
     #: one JSON object per tool with its whole JSON Schema
     tool_format: ClassVar[Literal["text", "json"]] = "text"
