@@ -162,7 +162,8 @@ def test_profile_rendered_prompt_uses_completions(server: FakeServer) -> None:
     (prediction,) = list(backend.generate(HAND_RECORDS[:1]))
     path, body, _ = server.requests[0]
     assert path == "/v1/completions"
-    assert body["prompt"].endswith("<start_of_turn>model\n") and body["stop"] == ["<end_of_turn>"]
+    assert body["prompt"].endswith("<start_of_turn>model\n")
+    assert body["stop"] == ["<end_of_turn>", "<start_of_turn>", "<tool_response>"]
     assert backend.parse is not None
     assert backend.parse(prediction.text or "").calls[0].arguments == {"city": "Paris"}
 

@@ -35,6 +35,7 @@ def test_seed_recipe_is_the_tutorial_mapped_to_current_names() -> None:
         "lora_alpha": 64,
         "lora_dropout": 0.05,
         "lora_targets": [*ATTENTION_AND_MLP, "embed_tokens", "lm_head"],
+        "lora_layers": None,
         "train_new_tokens": False,
         "learning_rate": 1e-4,
         "epochs": 1.0,
