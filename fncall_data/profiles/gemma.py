@@ -60,8 +60,9 @@ class GemmaProfile(LayoutProfile):
     # short LoRA run never lifts it (measured on the embedded model; see docs/profiles.md).
     special_tokens: ClassVar[tuple[str, ...]] = ("<start_of_turn>", "<end_of_turn>")
     # The turn ends at <end_of_turn>; a model that skips it and opens the next turn, or writes the tool's
-    # answer itself, has ended its turn as well (a base model does both and would otherwise run on to
-    # max_new_tokens: about a quarter of the quickstart's time went to that).
+    # answer itself, has ended its turn as well (an untrained base model does both). Most of the base
+    # model's answers echo the prompt instead and still run to max_new_tokens: these stops saved no
+    # measurable time in the quickstart.
     stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>", "<start_of_turn>", "<tool_response>")
     #: how the tool list is written: short text blocks (:mod:`fncall_data.profiles.tool_text`), or
     #: one JSON object per tool with its whole JSON Schema
