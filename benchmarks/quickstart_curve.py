@@ -58,9 +58,13 @@ def main() -> None:
     # variant_labels names the adapters in the order given, which is the order of the marks
     labels = [label for label, _ in variant_labels([os.fspath(a) for a in adapters], include_base=False)]
     mark_of = dict(zip(labels, marks, strict=True))
-    rows = [{"minutes": mark_of[row["model"]], "steps": runs[mark_of[row["model"]]]["steps"],
-             "tokens": runs[mark_of[row["model"]]]["tokens"], **row}
-            for row in summary if row["model"] in mark_of]  # fmt: skip
+    rows = []
+    for row in summary:
+        if row["model"] in mark_of:
+            mark = mark_of[row["model"]]
+            rows.append(
+                {"minutes": mark, "steps": runs[mark]["steps"], "tokens": runs[mark]["tokens"], **row}
+            )
     rows.sort(key=lambda row: (row["group"] != "training tools", row["minutes"]))
     (args.out / "curve.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     columns = ("minutes", "steps", "tokens seen", "group", "n", "JSON valid", "tool choice", "exact match",
