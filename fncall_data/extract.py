@@ -28,15 +28,17 @@ text around ``<tool_call>`` tags, trailing end-of-turn tokens (``<end_of_turn>``
 ``<|im_end|>``, ...), and JSON-string arguments in OpenAI objects (their documented form).
 
 Errors: ``invalid_json``, ``invalid_python_call``, ``unclosed_tag``, ``not_a_call``, ``bad_arguments``,
-``positional_argument``, ``non_string_key``, ``duplicate_key``, ``too_large``, ``too_deep``,
-``strict_repair``.
+``positional_argument``, ``non_string_key``, ``duplicate_key``, ``too_large`` (also an integer of more
+than 4300 digits), ``too_deep``, ``invalid_unicode`` (a lone surrogate such as JSON's ``"\\ud800"``: the
+call is dropped, and in prose or reasoning it is replaced by U+FFFD so that the result always encodes
+as UTF-8), ``strict_repair``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import ValidationError
 
@@ -44,8 +46,10 @@ from fncall_data.extract_text import read_text
 from fncall_data.issues import Issue, Repair
 from fncall_data.pyliteral import (
     LiteralParseError,
+    lone_surrogate,
     parse_literal,
     plain_json,
+    replace_lone_surrogates,
 )
 from fncall_data.types import ToolCall, describe_validation_error
 
@@ -125,6 +129,8 @@ def extract(
     """
     run = _Run(max_chars, max_depth)
     if isinstance(output, str):
+        # Only non-ASCII text or a \u escape can hold a lone surrogate: plain text skips the search.
+        run.unicode_risk = not output.isascii() or "\\u" in output or "\\U" in output
         read_text(run, output)
     elif isinstance(output, bytes | bytearray | memoryview):
         run.error("not_a_call", "the output is bytes; decode it to text first")
@@ -148,6 +154,7 @@ class _Run:
         self.syntax: Syntax = "none"
         self.openai = False
         self.reasoning: str | None = None
+        self.unicode_risk = True
 
     def repair(self, code: str, detail: str, index: int | None = None) -> None:
         self.repairs.append(Repair(code, detail, index))
@@ -160,6 +167,11 @@ class _Run:
             self.syntax = syntax
 
     def finish(self, strict: bool) -> Extraction:
+        content = self._unicode_text("\n".join(p.strip() for p in self.prose if p.strip()), "the content")
+        reasoning = self._unicode_text(self.reasoning, "the reasoning")
+        if self.unicode_risk:  # messages quote the text they could not read, lone surrogates included
+            self.errors = [e._replace(message=replace_lone_surrogates(e.message)) for e in self.errors]
+            self.repairs = [r._replace(detail=replace_lone_surrogates(r.detail)) for r in self.repairs]
         errors = list(self.errors)
         if strict:
             errors += [
@@ -178,9 +190,22 @@ class _Run:
             syntax="none" if status == "no_call" else syntax,
             repairs=tuple(self.repairs),
             errors=tuple(errors),
-            content="\n".join(p.strip() for p in self.prose if p.strip()),
-            reasoning=self.reasoning,
+            content=content,
+            reasoning=reasoning,
         )
+
+    @overload
+    def _unicode_text(self, text: str, what: str) -> str: ...
+    @overload
+    def _unicode_text(self, text: None, what: str) -> None: ...
+    def _unicode_text(self, text: str | None, what: str) -> str | None:
+        """``text`` with lone surrogates replaced by U+FFFD, each text that had one reported."""
+        if text is None or not self.unicode_risk:
+            return text
+        clean = replace_lone_surrogates(text)
+        if clean != text:
+            self.error("invalid_unicode", f"{what} holds a lone surrogate, replaced by U+FFFD")
+        return clean
 
     # -- decoding ---------------------------------------------------------------------------------
 
@@ -282,6 +307,12 @@ class _Run:
         where: str,
         found: list[tuple[str, str]],
     ) -> None:
+        bad = None
+        if self.unicode_risk:
+            bad = lone_surrogate(arguments, "$.arguments") or lone_surrogate(call_id or "", "$.id")
+        if bad is not None:
+            self.error("invalid_unicode", f"{where}: a string holds a lone surrogate, not Unicode text", bad)
+            return
         try:
             call = ToolCall(id=call_id, name=name, arguments=arguments)
         except ValidationError as exc:  # e.g. a lone surrogate from a "\ud800" escape

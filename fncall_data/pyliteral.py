@@ -23,10 +23,12 @@ from typing import Any
 __all__ = [
     "LiteralParseError",
     "bracket_end",
+    "lone_surrogate",
     "parse_literal",
     "parse_python_calls",
     "parse_python_value",
     "plain_json",
+    "replace_lone_surrogates",
 ]
 
 # Characters that matter when walking brackets: quotes open strings, '#' opens a comment.
@@ -36,6 +38,11 @@ _OPENERS = "([{"
 # The parser's own nesting limit is 200; the extra room lets a call's parentheses and an outer list
 # through, while the converter enforces max_depth exactly on the values.
 _SLACK = 2
+# Integers longer than this many decimal digits are refused as ``too_large``: CPython will not turn
+# them into text (its int/str conversion limit, 4300 by default), so no message, report or JSON file
+# could hold them. A power of two bounds the check so that it costs one bit_length() call.
+MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = 14_284  # 2**14284 has 4300 decimal digits: every int within it prints
 
 
 class LiteralParseError(ValueError):
@@ -138,6 +145,8 @@ def _parse(text: str, mode: str, max_depth: int, max_chars: int) -> ast.AST:
     except SyntaxError as exc:
         if "too many nested" in str(exc.msg):
             raise _too_deep(max_depth) from None
+        if "integer string conversion" in str(exc.msg):
+            raise _too_long_int() from None
         raise LiteralParseError("syntax", f"not Python syntax: {exc.msg}") from None
     except (MemoryError, RecursionError):
         # Long chains of unary operators exhaust the parser's stack without any brackets.
@@ -146,9 +155,15 @@ def _parse(text: str, mode: str, max_depth: int, max_chars: int) -> ast.AST:
         raise LiteralParseError("syntax", f"not Python syntax: {exc}") from None
 
 
+def _too_long_int() -> LiteralParseError:
+    return LiteralParseError("too_large", f"an integer has more than {MAX_INT_DIGITS} digits")
+
+
 def _literal(node: ast.AST, depth: int, max_depth: int) -> Any:
     if isinstance(node, ast.Constant):
         value = node.value
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+            raise _too_long_int()  # hexadecimal literals reach any size without the decimal limit
         if value is None or isinstance(value, bool | int | str):
             return value
         if isinstance(value, float) and math.isfinite(value):
@@ -289,8 +304,15 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# json would otherwise keep the last of two equal keys silently, and accept NaN and Infinity.
-_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constant)
+def _json_int(digits: str) -> int:
+    if len(digits) > MAX_INT_DIGITS and len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise _too_long_int()
+    return int(digits)
+
+
+# json would otherwise keep the last of two equal keys silently, accept NaN and Infinity, and fail on
+# a long integer with the same ValueError as on bad syntax.
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constant, parse_int=_json_int)
 
 
 def _check_tree(value: Any, max_depth: int) -> None:
@@ -361,6 +383,8 @@ def plain_json(value: Any, *, max_depth: int = 64, max_values: int = 200_000) ->
         count += 1
         if count > max_values:  # shared sub-objects could otherwise make the walk exponential
             raise LiteralParseError("too_large", f"more than {max_values} values")
+        if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > _MAX_INT_BITS:
+            raise _too_long_int()
         if item is None or isinstance(item, bool | int | str):
             return item
         if isinstance(item, float) and math.isfinite(item):
@@ -382,6 +406,45 @@ def plain_json(value: Any, *, max_depth: int = 64, max_values: int = 200_000) ->
         return copy(value if isinstance(value, Mapping | list | tuple) else list(value), 1)
     except RecursionError:
         raise _too_deep(max_depth) from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: Any, path: str = "$") -> str | None:
+    """The JSON path of a string (or key) in ``value`` that holds a lone surrogate, or None.
+
+    JSON's ``"\\ud800"`` escape decodes to such a code point: it is not Unicode text, so it cannot be
+    written as UTF-8 and no tool could receive it.
+
+    Example:
+        >>> lone_surrogate({"a": ["ok", "\ud800"]}), lone_surrogate({"a": "\U0001f600"})
+        ('$.a[1]', None)
+    """
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return f"{where}.{key!a}"
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return None
+
+
+def replace_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
+
+    Example:
+        >>> replace_lone_surrogates("a\udc80b")
+        'a\ufffdb'
+    """
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _short(value: Any, limit: int = 40) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-__all__ = ["schema", "validate"]
+__all__ = ["render_check", "schema", "validate"]
+
+if TYPE_CHECKING:
+    from fncall_data.check import OutputCheck
 
 
 @click.command()
@@ -46,21 +49,26 @@ def validate(source: TextIO, tools_source: str | None, strict: bool, each_line: 
     for number, output in enumerate(outputs, start=1):
         result = check_output(output, box, strict=strict)
         all_valid = all_valid and result.valid
-        if as_json:
-            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-            continue
         label = f"output {number}: " if len(outputs) > 1 else ""
-        ex = result.extraction
-        verdict = "valid" if result.valid else "INVALID"
-        click.echo(f"{label}{verdict} ({ex.status}, {len(ex.calls)} call{'s' * (len(ex.calls) != 1)})")
-        for i, call in enumerate(ex.calls):
-            click.echo(f"  call {i}: {call.name} {json.dumps(call.arguments, ensure_ascii=False)}")
-        for repair in ex.repairs:
-            click.echo(f"  repaired [{repair.code}] {repair.detail}")
-        for issue in result.issues:
-            where = f" at {issue.path}" if issue.path else ""
-            click.echo(f"  error [{issue.code}]{where}: {issue.message}")
+        click.echo(render_check(result, as_json=as_json, label=label))
     sys.exit(0 if all_valid else 1)
+
+
+def render_check(result: OutputCheck, *, as_json: bool = False, label: str = "") -> str:
+    """What ``fncall validate`` prints for one output: a JSON line, or a verdict and one line per finding."""
+    if as_json:
+        return json.dumps(result.to_dict(), ensure_ascii=False)
+    ex = result.extraction
+    verdict = "valid" if result.valid else "INVALID"
+    lines = [f"{label}{verdict} ({ex.status}, {len(ex.calls)} call{'s' * (len(ex.calls) != 1)})"]
+    lines += [
+        f"  call {i}: {c.name} {json.dumps(c.arguments, ensure_ascii=False)}" for i, c in enumerate(ex.calls)
+    ]
+    lines += [f"  repaired [{r.code}] {r.detail}" for r in ex.repairs]
+    for issue in result.issues:
+        where = f" at {issue.path}" if issue.path else ""
+        lines.append(f"  error [{issue.code}]{where}: {issue.message}")
+    return "\n".join(lines)
 
 
 def _split_lines(text: str) -> list[str]:
