@@ -121,16 +121,27 @@ def quickstart(**options: Any) -> None:
 
     A finished stage is not run again: run the same command after an interruption to continue.
     """
+    from pydantic import ValidationError
+
+    from fncall_data.cli.quiet import stderr_to_log
+    from fncall_data.errors import FncallError
+    from fncall_data.types import describe_validation_error
     from fncall_eval.quickstart import run_quickstart
 
-    config = QuickstartConfig(**options)
+    try:
+        config = QuickstartConfig(**options)
+    except ValidationError as exc:
+        raise FncallError("quickstart: " + "; ".join(describe_validation_error(exc))) from None
     started = time.perf_counter()
 
     def notify(stage: str, text: str) -> None:
         minutes_in = (time.perf_counter() - started) / 60
         click.echo(f"[{minutes_in:5.1f} min] {stage}: {text}")
 
-    result = run_quickstart(config, notify)
+    log_path = config.output_dir / "quickstart.log"
+    notify("log", f"library messages (warnings, progress bars) go to {log_path}")
+    with stderr_to_log(log_path):
+        result = run_quickstart(config, notify)
     click.echo("")
     click.echo(_table(result.summary, "group"))
     if result.bfcl:
@@ -139,7 +150,7 @@ def quickstart(**options: Any) -> None:
         click.echo(_table(result.bfcl, "category"))
     total = sum(result.timings.values()) / 60
     click.echo("")
-    click.echo(f"done in {total:.1f} min; report: {result.report}")
+    click.echo(f"done in {total:.1f} min; report: {result.report}; log: {log_path}")
 
 
 def _table(rows: list[dict[str, Any]], key: str) -> str:

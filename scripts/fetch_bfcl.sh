@@ -11,6 +11,12 @@ wheel="$dest/bfcl_eval-$version-py3-none-any.whl"
 [ -f "$wheel" ] && exit 0
 mkdir -p "$dest"
 python=${PYTHON_FOR_PIP:-.venv/bin/python}
-"$python" -m pip download --quiet --disable-pip-version-check --no-deps "bfcl-eval==$version" -d "$dest"
+log=.cache/install.log  # pip's messages, with the install's
+if ! "$python" -m pip download --quiet --disable-pip-version-check --no-deps "bfcl-eval==$version" -d "$dest" \
+  >>"$log" 2>&1; then
+  tail -n 25 "$log" >&2
+  echo "fetch_bfcl: the download failed; pip's output is in $log" >&2
+  exit 1
+fi
 [ -f "$wheel" ] || { echo "fetch_bfcl: expected $wheel after the download" >&2; exit 1; }
 echo "fetched $wheel"

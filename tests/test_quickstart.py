@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +69,37 @@ def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.Monkey
     )  # fmt: skip
     assert again.exit_code == 0, again.output
     assert "step 1/" not in again.output and "held-out tools" in again.output
+
+
+# What fncall itself writes on the screen: progress lines, the tables, their titles and the last line.
+_OWN_LINE = re.compile(
+    r"\[ *\d+\.\d min\] [a-z-]+: .+|(model|base|train-adapter) .+|BFCL sample .+|done in .+|"
+)
+
+
+def test_the_terminal_shows_only_fncalls_lines_and_the_rest_is_logged(tmp_path: Path) -> None:
+    exe = shutil.which("fncall") or str(Path(sys.executable).with_name("fncall"))
+    out = tmp_path / "qs"
+    args = ["quickstart", "--model", "tiny", "--steps", "2", "--test-per-group", "7"]
+    args += ["--bfcl-per-category", "0", "--max-new-tokens", "8", "-o", str(out)]
+    env = {**os.environ, "FNCALL_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([exe, *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    foreign = [line for line in done.stdout.splitlines() if not _OWN_LINE.fullmatch(line)]
+    assert not foreign, foreign
+    log = (out / "quickstart.log").read_text()
+    assert "fncall_train.models: loaded tiny" in log  # the library's own records, with what libraries wrote
+    assert done.stdout.rstrip().endswith(f"log: {out / 'quickstart.log'}")
+
+
+def test_a_bad_option_value_is_one_line() -> None:
+    result = CliRunner().invoke(cli, ["quickstart", "--test-per-group", "3"])
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == "error: quickstart: test_per_group: Input should be greater than or equal to 7 (got 3)\n"
+    )
 
 
 def test_held_out_tools_spread_over_domains() -> None:

@@ -72,7 +72,7 @@ class GetDirections(BaseModel):
     """Route and travel time between two places."""
 
     __phrasings__: ClassVar[tuple[str, ...]] = (
-        "How do I get from {origin} to {destination}[ by {mode}]?",
+        "How do I get from {origin} to {destination}[ {mode}]?",
         "Directions from {origin} to {destination}[, {mode}], please.",
         "How long does it take to go from {origin} to {destination}[ {mode}]?",
         "Route me from {origin} to {destination}.",

@@ -123,7 +123,9 @@ class GetOrderStatus(BaseModel):
         "Order {order_id} is {status}; estimated delivery {eta}.",
         "{order_id}: {status}, expected {eta}.",
     )
-    __ask__: ClassVar[dict[str, str]] = {"order_id": "Could you give me the order number (ORD-......)?"}
+    __ask__: ClassVar[dict[str, str]] = {
+        "order_id": "Could you give me the order number? It starts with ORD-."
+    }
 
     order_id: str = Field(pattern=_ORDER, description="Order number, ORD-123456.")
 

@@ -25,7 +25,7 @@ class SearchFlights(BaseModel):
 
     __phrasings__: ClassVar[tuple[str, ...]] = (
         "Find flights from {origin} to {destination} on {date}[ in {cabin}][ for {passengers} people].",
-        "I need to fly {origin} to {destination} on {date}[, {cabin} class].",
+        "I need to fly {origin} to {destination} on {date}[, flying {cabin}].",
         "Any flights[ from {origin}] to {destination} on {date}[ for {passengers} passengers]?",
         "Search {origin}-{destination} flights for {date}.",
         "What's the cheapest way to get from {origin} to {destination} by air on {date}?",
@@ -175,7 +175,7 @@ class GetVisaRequirements(BaseModel):
     __phrasings__: ClassVar[tuple[str, ...]] = (
         "Do I need a visa for {destination}? I have a passport from {passport_country}.",
         "Visa requirements for {passport_country} citizens visiting {destination}?",
-        "Can someone with a {passport_country} passport travel to {destination} without a visa?",
+        "Can someone with a passport from {passport_country} travel to {destination} without a visa?",
     )
     __answers__: ClassVar[tuple[str, ...]] = (
         "With a passport from {passport_country}, visiting {destination}: {requirement} "

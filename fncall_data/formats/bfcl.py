@@ -361,6 +361,7 @@ def find_bfcl_wheel(wheel: str | os.PathLike[str] | None = None) -> Path:
         places.append(Path(os.environ[_WHEEL_ENV]))
     else:
         places += [Path.cwd() / ".cache" / "bfcl", Path(__file__).resolve().parents[2] / ".cache" / "bfcl"]
+        places = list(dict.fromkeys(places))  # once each, when the checkout is the working directory
     for place in places:
         if place.is_file():
             return place
