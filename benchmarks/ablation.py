@@ -1,0 +1,180 @@
+"""Which change to the training data teaches the quickstart's model most: one row per variant, each
+trained for the same number of steps from the same seed, all scored on one fixed test set.
+
+A variant is the quickstart's short run with one lever changed (see VARIANTS). The test set, the held-out
+tools, the seed, the step count and every training option stay the same; steps, not minutes, so that a
+busy machine changes how long a row takes and not what it measures. The base model is scored once; each
+adapter is added to the same evaluation folder, so a rerun only scores what is new.
+
+For each variant, group (training tools, held-out tools) and kind of request, it reports exact match
+and the call/no-call decision (the share of examples where the model called exactly when a call was
+right), each with a 95% Wilson interval, and the tokens under the loss per training minute.
+
+    python benchmarks/ablation.py              # every variant, 69 steps each, on the embedded model
+    python benchmarks/ablation.py --variants baseline opener --steps 2 --model tiny --test-per-group 7
+
+Writes ``<out>/ablation.json`` and prints a Markdown table; docs/data.md quotes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fncall_eval.quickstart import QuickstartConfig, _data, _evaluate, _first_user, _train
+
+# Kinds of request, from the generator's categories: what the model has to decide and write.
+KINDS = {
+    "simple": "single call",
+    "multiple": "single call",
+    "multi_turn": "single call",
+    "parallel": "parallel",
+    "parallel_multiple": "parallel",
+    "irrelevance": "no call",
+    "missing_param": "missing value",
+}
+KIND_ORDER = ("single call", "parallel", "no call", "missing value")
+
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _opener(record: dict[str, Any]) -> dict[str, Any]:
+    """No-call replies that open the same short way ("I ..."), so that the first token is the decision."""
+    if record["category"] not in ("irrelevance", "missing_param"):
+        return record
+    last = record["messages"][-1]
+    text = last["content"]
+    if record["category"] == "missing_param":
+        keep = text.startswith(("I ", "I'"))  # "I can do that, but ..." keeps its capital
+        last["content"] = "I need one more detail: " + (text if keep else text[0].lower() + text[1:])
+    elif "tool" in text:  # a request for a tool the list does not have
+        names = ", ".join(t["name"] for t in record["tools"])
+        last["content"] = f"I can't do that with the tools I have ({names})."
+    else:  # small talk, answered without a tool
+        last["content"] = "I don't need a tool for that: " + text
+    return record
+
+
+#: name -> (QuickstartConfig changes, a transform of each training record or None, what it tests)
+VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
+    "baseline": ({}, None, "the quickstart's short run as it is"),
+    "opener": ({}, _opener, "no-call replies open the same short way"),
+    "no-call-50": ({"no_call_share": 0.5}, None, "half the training records need no call (not 30%)"),
+    "opener+50": ({"no_call_share": 0.5}, _opener, "both"),
+}
+
+
+def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable[[str, str], None]) -> None:
+    """Drop training records that ask a test question (the shared test set may not be this variant's
+    own), then apply the variant's transform; the file as generated stays beside it."""
+    asked = {_first_user(json.loads(line)) for line in test.read_text(encoding="utf-8").splitlines()}
+    lines = train.read_text(encoding="utf-8").splitlines()
+    shutil.copy(train, train.with_suffix(".generated.jsonl"))
+    records = [json.loads(line) for line in lines if _first_user(json.loads(line)) not in asked]
+    if transform is not None:
+        records = [transform(record) for record in records]
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    say("data", f"{len(records)} training records after {len(lines) - len(records)} that ask a test question")
+
+
+def _wilson(hits: int, n: int) -> tuple[float, float]:
+    if n == 0:
+        return (math.nan, math.nan)
+    z, p = 1.96, hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _cell(hits: int, n: int) -> str:
+    if n == 0:
+        return "–"
+    low, high = _wilson(hits, n)
+    return f"{hits}/{n} ({low:.0%}–{high:.0%})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--steps", type=int, default=69, help="Optimizer steps of every variant.")
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--test-per-group", type=int, default=35)
+    parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
+    args = parser.parse_args()
+
+    def say(stage: str, text: str) -> None:
+        print(f"{stage}: {text}", flush=True)
+
+    # minutes far beyond the steps: the step count alone ends every run, whatever the machine's load
+    base = QuickstartConfig(
+        output_dir=args.out / "baseline",
+        model=args.model,
+        steps=args.steps,
+        train_minutes=10_000,
+        bfcl_per_category=0,
+        test_per_group=args.test_per_group,
+    )
+    test_path = args.out / "test.jsonl"
+    groups: dict[str, str] = {}
+    scores: dict[str, list[Any]] = {}
+    trained: dict[str, dict[str, Any]] = {}
+    for name in args.variants:
+        changes, transform, _ = VARIANTS[name]
+        config = base.model_copy(update={"output_dir": args.out / name, **changes})
+        _, variant_groups, _ = _data(config, say)
+        data = config.output_dir / "data"
+        if not test_path.is_file():  # the first variant's test set is every variant's
+            args.out.mkdir(parents=True, exist_ok=True)
+            shutil.copy(data / "test.jsonl", test_path)
+            (args.out / "groups.json").write_text(json.dumps(variant_groups), encoding="utf-8")
+        groups = json.loads((args.out / "groups.json").read_text(encoding="utf-8"))
+        marker = data / "prepared"
+        if not marker.exists():
+            _prepare(data / "train.jsonl", test_path, transform, say)
+            marker.write_text(name + "\n", encoding="utf-8")
+        _train(config, args.steps, say)
+        trained[name] = json.loads((config.output_dir / "train" / "fncall_run.json").read_text("utf-8"))
+        adapter = config.output_dir / "train" / "adapter"
+        result = _evaluate(base, test_path, config.output_dir / "eval", "strict", say, [adapter], False)
+        scores[name] = next(iter(result.scores.values()))
+    result = _evaluate(base, test_path, args.out / "base-eval", "strict", say, [], True)
+    scores = {"base": result.scores["base"], **scores}
+    rows = []
+    for name, items_all in scores.items():
+        run = trained.get(name)
+        per_minute = None
+        if run is not None:
+            data_info = run["data"]
+            per_minute = run["tokens"] * data_info["loss_tokens"] / data_info["tokens"] / (run["wall_s"] / 60)
+        for group in ("training tools", "held-out tools"):
+            for kind in KIND_ORDER:
+                items = [s for s in items_all if groups.get(s.id) == group and KINDS.get(s.category) == kind]
+                exact = sum(s.call_exact for s in items)
+                # the decision: an attempt at a call (well-formed or not) exactly where a call is right
+                decided = sum((s.status != "no_call") == s.expects_call for s in items)
+                rows.append({
+                    "variant": name, "group": group, "kind": kind, "n": len(items), "exact": exact,
+                    "decision": decided, "loss_tokens_per_min": per_minute,
+                    "steps": run["steps"] if run else None,
+                })  # fmt: skip
+    (args.out / "ablation.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    print("\n| variant | group | kind | exact match (95% CI) | call/no-call right (95% CI) |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['variant']} | {row['group']} | {row['kind']} | {_cell(row['exact'], row['n'])} | "
+              f"{_cell(row['decision'], row['n'])} |")  # fmt: skip
+    print("\n| variant | steps | tokens under the loss per minute | what it tests |")
+    print("|---|---|---|---|")
+    for name in trained:
+        row = next(r for r in rows if r["variant"] == name)
+        rate = row["loss_tokens_per_min"]
+        print(f"| {name} | {row['steps']} | {rate:.0f} | {VARIANTS[name][2]} |")
+
+
+if __name__ == "__main__":
+    main()
