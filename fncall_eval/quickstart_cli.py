@@ -38,6 +38,14 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
 )
 @click.option("--steps", type=int, help="Optimizer steps (default: planned from --minutes).")
 @click.option(
+    "--min-steps",
+    type=int,
+    default=_D["min_steps"],
+    show_default=True,
+    help="On a machine too slow for this many steps in --minutes, train on to this many (said on screen).",
+)
+@click.option("--clock-only", is_flag=True, help="Stop at --minutes however few steps that gives.")
+@click.option(
     "--seed",
     type=int,
     default=_D["seed"],
@@ -128,6 +136,8 @@ def quickstart(**options: Any) -> None:
     from fncall_data.types import describe_validation_error
     from fncall_eval.quickstart import run_quickstart
 
+    if options.pop("clock_only"):
+        options["min_steps"] = None
     try:
         config = QuickstartConfig(**options)
     except ValidationError as exc:

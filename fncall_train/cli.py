@@ -34,6 +34,9 @@ __all__ = ["train"]
 @click.option("--max-steps", type=int, help="Stop after this many optimizer steps.")
 @click.option("--max-minutes", type=float, help="Stop after the step that passes this many minutes.")
 @click.option(
+    "--min-steps", type=int, help="With --max-minutes: at least this many steps, past the minutes if need be."
+)
+@click.option(
     "--schedule-by",
     type=click.Choice(["steps", "minutes"]),
     help="Lay the warm-up and decay over --max-steps, or over the --max-minutes of wall time.",
@@ -93,6 +96,8 @@ def train(
         if event.tokens_per_s is not None:
             parts.append(f"{event.tokens_per_s:.0f} tok/s")
         click.echo("  ".join(parts))
+        if event.note:
+            click.echo(f"note: {event.note}")
 
     result = run_training(config, show, resume=resume)
     _close_process_group()

@@ -34,11 +34,23 @@ def clock_factor(kind: str, progress: float, warmup: float) -> float:
     return 1.0  # constant, constant_with_warmup
 
 
-def clock_lambda(kind: str, minutes: float, warmup: float, started: float) -> Callable[[int], float]:
-    """A ``LambdaLR`` function that ignores the step and reads the clock since ``started``
-    (a ``time.perf_counter()`` reading)."""
+def clock_lambda(
+    kind: str, minutes: float, warmup: float, started: float, min_steps: int | None = None
+) -> Callable[[int], float]:
+    """A ``LambdaLR`` function that reads the clock since ``started`` (a ``time.perf_counter()``
+    reading). With ``min_steps``, progress is the lesser of the time's and the steps' share, so on a
+    machine too slow for ``min_steps`` in ``minutes`` the schedule follows the steps instead.
 
-    def factor(_step: int) -> float:
-        return clock_factor(kind, (time.perf_counter() - started) / (minutes * 60), warmup)
+    Example:
+        >>> slow = clock_lambda("linear", minutes=1e-9, warmup=0.0, started=0.0, min_steps=10)
+        >>> [round(slow(step), 2) for step in (0, 5, 10)]  # the minutes are long gone: the steps lead
+        [1.0, 0.5, 0.0]
+    """
+
+    def factor(step: int) -> float:
+        progress = (time.perf_counter() - started) / (minutes * 60)
+        if min_steps:
+            progress = min(progress, step / min_steps)
+        return clock_factor(kind, progress, warmup)
 
     return factor

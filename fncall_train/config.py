@@ -108,6 +108,13 @@ class TrainConfig(BaseModel):
         description="Stop after the optimizer step that passes this many minutes of training; the adapter "
         "is saved as usual (for a time budget; see schedule_by for the learning-rate schedule).",
     )
+    min_steps: int | None = Field(
+        default=None,
+        gt=0,
+        description="With max_minutes: train at least this many optimizer steps, past the time budget when "
+        "the machine is slower than planned; a clock schedule then follows whichever of the clock and "
+        "the steps is further behind, so the run still ends with the rate decayed.",
+    )
     schedule_by: Literal["steps", "minutes"] = Field(
         default="steps",
         description="What the warm-up and decay are laid over: max_steps, or the max_minutes of wall time "

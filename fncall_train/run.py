@@ -51,6 +51,8 @@ class ProgressEvent:
     loss: float | None
     learning_rate: float | None
     tokens_per_s: float | None
+    #: news about the run itself, e.g. that the time budget will not reach the floor of steps
+    note: str | None = None
 
 
 Progress = Callable[[ProgressEvent], None]
@@ -271,6 +273,7 @@ class _Tracker:
         self.tokens_at_start = 0
         self._started = 0.0
         self._last: tuple[float, int] | None = None
+        self._warned = False
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.tokens_at_start = int(state.num_input_tokens_seen)
@@ -284,13 +287,33 @@ class _Tracker:
 
             if scheduler is None or not hasattr(scheduler, "lr_lambdas"):
                 raise FncallError("schedule_by 'minutes' needs the trainer's LambdaLR scheduler")
-            clock = clock_lambda(config.scheduler, config.max_minutes, config.warmup_fraction, self._started)
+            clock = clock_lambda(
+                config.scheduler, config.max_minutes, config.warmup_fraction, self._started, config.min_steps
+            )
             scheduler.lr_lambdas = [clock] * len(scheduler.lr_lambdas)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         minutes = self.config.max_minutes if self.config is not None else None
+        floor = (self.config.min_steps if self.config is not None else None) or 0
         if minutes is not None and time.perf_counter() - self._started >= minutes * 60:
-            control.should_training_stop = True
+            control.should_training_stop = state.global_step >= floor
+
+    def _floor_note(self, step: int, now: float, rate: float | None) -> str | None:
+        """Once, when the time budget will end the run short of min_steps: say so, with the figures."""
+        config = self.config
+        if self._warned or config is None or not config.min_steps or not config.max_minutes or step < 3:
+            return None
+        elapsed = now - self._started
+        projected = step / elapsed * config.max_minutes * 60
+        if projected >= config.min_steps:
+            return None
+        self._warned = True
+        total = elapsed / step * config.min_steps / 60
+        speed = f"{rate:.0f} tok/s" if rate else f"{elapsed / step:.0f} s a step"
+        return (
+            f"at {speed}, {config.max_minutes:g} minutes give only ~{projected:.0f} steps, under the floor "
+            f"of {config.min_steps}: training goes on to step {config.min_steps}, ~{total:.1f} minutes in all"
+        )
 
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
@@ -305,8 +328,9 @@ class _Tracker:
         self._last = (now, seen)
         logs["tokens_per_s"] = rate
         if self.progress is not None and state.is_world_process_zero:
+            note = self._floor_note(state.global_step, now, rate)
             self.progress(ProgressEvent(state.global_step, state.max_steps, logs.get("loss"),
-                                        logs.get("learning_rate"), rate))  # fmt: skip
+                                        logs.get("learning_rate"), rate, note))  # fmt: skip
 
 
 def _tracker(progress: Progress | None, config: TrainConfig | None = None) -> Any:

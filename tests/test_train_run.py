@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from fncall_data.errors import FncallError
 from fncall_data.profiles import Segment
 from fncall_data.types import Record
 from fncall_train import load_config, load_trained, train
-from fncall_train.run import RunResult, prepare_run
+from fncall_train.run import ProgressEvent, RunResult, prepare_run
 
 DATA = Path(__file__).parent / "data" / "train_records.jsonl"
 
@@ -287,20 +289,64 @@ def test_a_time_budget_stops_after_the_step_that_passes_it(tmp_path: Path, cache
     assert (tmp_path / "budget" / "adapter" / "adapter_model.safetensors").is_file()
 
 
-def test_a_clock_schedule_decays_over_the_time_budget(tmp_path: Path, cache: Path) -> None:
+@pytest.fixture
+def step_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[ProgressEvent], None]:
+    """A clock that advances one second per logged step, so that tests of time budgets hold on a machine
+    of any speed and load; returns the progress callback that ticks it."""
+    import fncall_train.clock
+    import fncall_train.run
+
+    now = [1000.0]
+    fake = SimpleNamespace(perf_counter=lambda: now[0])
+    monkeypatch.setattr(fncall_train.clock, "time", fake)
+    monkeypatch.setattr(fncall_train.run, "time", fake)
+
+    def tick(event: ProgressEvent) -> None:
+        now[0] += 1.0
+
+    return tick
+
+
+def test_a_clock_schedule_decays_over_the_time_budget(
+    tmp_path: Path, cache: Path, step_clock: Callable[[ProgressEvent], None]
+) -> None:
     # 12 seconds laid out as warm-up then cosine decay; max_steps is only a cap the run never reaches
     config = _config(tmp_path / "clock", cache, max_steps=100_000, max_minutes=0.2, schedule_by="minutes",
                      learning_rate=1e-3, scheduler="cosine", warmup_fraction=0.1)  # fmt: skip
-    result = train(config)
+    result = train(config, step_clock)
     rates = [point["learning_rate"] for point in result.loss_curve]
-    assert len(rates) >= 4
+    # the clock ticks as a step is logged, after that step's budget check: step 13 sees 12 seconds gone
+    assert result.steps == 13
     assert max(rates) <= 1e-3 + 1e-12
     peak = rates.index(max(rates))
     assert rates[peak:] == sorted(rates[peak:], reverse=True)  # decays from its peak on
     assert rates[-1] < 0.2 * 1e-3  # and has decayed by the time the budget stops the run
-    assert result.steps < 100_000
 
 
 def test_a_clock_schedule_needs_a_time_budget(tmp_path: Path, cache: Path) -> None:
     with pytest.raises(FncallError, match="schedule_by 'minutes' needs max_minutes"):
         _config(tmp_path / "clockless", cache, schedule_by="minutes")
+
+
+def test_a_slow_machine_trains_to_the_floor_of_steps_and_says_so(
+    tmp_path: Path, cache: Path, step_clock: Callable[[ProgressEvent], None]
+) -> None:
+    # one second a step (a busy machine): a budget of 3 seconds would give three steps
+    notes: list[str] = []
+
+    def slow(event: ProgressEvent) -> None:
+        step_clock(event)
+        if event.note:
+            notes.append(event.note)
+
+    over = {"max_steps": 50, "max_minutes": 0.05, "schedule_by": "minutes", "learning_rate": 1e-3,
+            "scheduler": "linear", "warmup_fraction": 0.0}  # fmt: skip
+    floored = train(_config(tmp_path / "floor", cache, min_steps=8, **over), slow)
+    assert floored.steps == 8
+    assert len(notes) == 1 and "under the floor of 8: training goes on to step 8" in notes[0]
+    rates = [point["learning_rate"] for point in floored.loss_curve]
+    assert rates == sorted(rates, reverse=True) and rates[-1] <= 1e-3 / 8 + 1e-12  # decayed by the steps
+
+    notes.clear()
+    clock_only = train(_config(tmp_path / "clock-only", cache, **over), slow)
+    assert clock_only.steps == 4 and not notes  # the step that sees 3 seconds gone is the last
