@@ -11,8 +11,8 @@ import pytest
 from fncall_data.types import Tool
 
 REPO = Path(__file__).resolve().parents[1]
-#: The hand-made foreign-format rows beside the project checkout (present here and in CI).
-SHARED_FORMATS = REPO.parent / "shared" / "formats"
+#: The project's own sample rows, one file per foreign format (a clone needs nothing beside it).
+FORMAT_ROWS = REPO / "tests" / "data" / "formats"
 
 WEATHER: dict[str, Any] = {
     "name": "get_weather",

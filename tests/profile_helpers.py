@@ -5,13 +5,11 @@ from __future__ import annotations
 import ast
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from fncall_data.types import Record
+from tests.conftest import FORMAT_ROWS
 from tests.eval_helpers import WEATHER  # the same weather tool as the evaluation tests
-
-SHARED_FORMATS = Path(__file__).resolve().parents[2] / "shared" / "formats"
 
 EMAIL = {
     "name": "send_email",
@@ -153,8 +151,8 @@ TUTORIAL_PLANNING = (
 
 
 def seed_rows() -> list[list[dict[str, str]]]:
-    """The hand-made rows of the tutorial's dataset."""
-    path = SHARED_FORMATS / "seed_thinking.jsonl"
+    """The sample rows in the shape of the tutorial's dataset."""
+    path = FORMAT_ROWS / "seed_thinking.jsonl"
     return [
         json.loads(line)["conversations"] for line in path.read_text(encoding="utf-8").splitlines() if line
     ]

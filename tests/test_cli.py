@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from fncall_data.cli.main import cli
 
-from .conftest import REPO, SHARED_FORMATS
+from .conftest import FORMAT_ROWS, REPO
 
 TOOLS = str(REPO / "examples" / "tools.json")
 
@@ -100,25 +99,26 @@ def _turns_with_calls(row: dict[str, Any]) -> list[str]:
     for chunk in row.get("chat", "").split("ASSISTANT:")[1:]:
         if "<functioncall>" in chunk:
             texts.append(chunk.split("\n\n\n")[0])
-    if "answers" in row:
+    if "answers" in row and json.loads(row["answers"]):  # xlam; "[]" answers a query with no call
         texts.append(row["answers"])
     return texts
 
 
-@pytest.mark.skipif(not SHARED_FORMATS.is_dir(), reason="../shared/formats is not beside this checkout")
-def test_validate_reads_every_call_in_the_shared_format_rows() -> None:
+def test_validate_reads_every_call_in_the_format_sample_rows() -> None:
     texts = []
-    for path in sorted(SHARED_FORMATS.glob("*.jsonl")):
+    for path in sorted(FORMAT_ROWS.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             texts.extend(_turns_with_calls(json.loads(line)))
     result = run("validate", "--each-line", "--json", input="\n".join(json.dumps(t) for t in texts))
     rows = [json.loads(line) for line in result.output.splitlines()]
-    assert len(rows) == len(texts) == 9
+    # 2 seed_thinking, 2 hermes, 2 glaive, 2 xlam, 2 sharegpt, 3 openai and 2 toolace turns
+    assert len(rows) == len(texts) == 15
     assert all(r["status"] == "calls" and r["valid"] for r in rows), rows
-    assert sum(len(r["calls"]) for r in rows) == 13
-    # The tutorial's and Hermes' Python reprs are read, and said to be repaired.
+    assert sum(len(r["calls"]) for r in rows) == 20
+    # The tutorial's and Hermes' Python reprs, and glaive's quoted arguments, are read and said to be
+    # repaired.
     repaired = [r for r in rows if any(p["code"] == "python_literal" for p in r["repairs"])]
-    assert len(repaired) == 4
+    assert len(repaired) == 6
 
 
 def test_the_installed_executable_runs() -> None:

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from fncall_data.cli.main import cli
 from fncall_data.errors import InputError
 from fncall_data.formats import load_records
-from tests.conftest import SHARED_FORMATS
+from tests.conftest import FORMAT_ROWS
 
-SHAREGPT = SHARED_FORMATS / "sharegpt_toolcall.jsonl"
+SHAREGPT = FORMAT_ROWS / "sharegpt_toolcall.jsonl"
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -27,20 +27,20 @@ def _run(*args: str) -> Any:
 
 def test_convert_detects_and_summarises(tmp_path: Path) -> None:
     out = tmp_path / "records.jsonl"
-    result = _run("convert", str(SHARED_FORMATS / "toolace.jsonl"), "-o", str(out))
+    result = _run("convert", str(FORMAT_ROWS / "toolace.jsonl"), "-o", str(out))
     assert result.exit_code == 0, result.output
-    source = SHARED_FORMATS / "toolace.jsonl"
+    source = FORMAT_ROWS / "toolace.jsonl"
     assert result.output == (
         "detected format: toolace\n"
-        f"{source}: 1 rows, 1 converted, 0 rejected\n"
-        f"wrote 1 records rows to {out}\n"
+        f"{source}: 2 rows, 2 converted, 0 rejected\n"
+        f"wrote 2 records rows to {out}\n"
     )
-    assert [r["id"] for r in _rows(out)] == ["toolace-000001"]
+    assert [r["id"] for r in _rows(out)] == ["toolace-000001", "toolace-000002"]
 
 
 def test_convert_reports_repairs_and_lost_fields(tmp_path: Path) -> None:
     out = tmp_path / "sharegpt.jsonl"
-    result = _run("convert", str(SHARED_FORMATS / "seed_thinking.jsonl"), "--to", "sharegpt", "-o", str(out))
+    result = _run("convert", str(FORMAT_ROWS / "seed_thinking.jsonl"), "--to", "sharegpt", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "repairs: python_literal 2\n" in result.output
     assert "fields the format cannot hold: reasoning 2\n" in result.output
@@ -63,7 +63,7 @@ def test_convert_with_a_bad_row_exits_1_and_writes_rejects(tmp_path: Path) -> No
 
 def test_convert_records_it_cannot_write_are_rejects(tmp_path: Path) -> None:
     rejects = tmp_path / "rejects.jsonl"
-    source = SHARED_FORMATS / "bfcl_question.jsonl"
+    source = FORMAT_ROWS / "bfcl_question.jsonl"
     args = [
         "convert",
         str(source),
@@ -76,27 +76,35 @@ def test_convert_records_it_cannot_write_are_rejects(tmp_path: Path) -> None:
     ]
     result = _run(*args)
     assert result.exit_code == 1
-    assert "row 2: cannot write as glaive: record 'parallel_900': glaive holds one call per" in result.output
-    assert [r["row"] for r in _rows(rejects)] == [2]
+    assert "row 3: cannot write as glaive: record 'parallel_1003': glaive holds one call per" in result.output
+    assert [r["row"] for r in _rows(rejects)] == [3]  # the other three questions have at most one call
 
 
 def test_convert_to_bfcl_writes_both_files(tmp_path: Path) -> None:
     out = tmp_path / "BFCL_v4_ours.json"
-    result = _run("convert", str(SHARED_FORMATS / "xlam.jsonl"), "--to", "bfcl", "-o", str(out))
+    result = _run("convert", str(FORMAT_ROWS / "xlam.jsonl"), "--to", "bfcl", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert (
-        f"wrote 1 bfcl rows to {out}, {tmp_path / 'possible_answer' / 'BFCL_v4_ours.json'}\n" in result.output
+        f"wrote 3 bfcl rows to {out}, {tmp_path / 'possible_answer' / 'BFCL_v4_ours.json'}\n" in result.output
     )
     truth = _rows(tmp_path / "possible_answer" / "BFCL_v4_ours.json")
+    # each call's arguments become one acceptable value each; the query answered by no call has no row
     assert truth == [
         {
             "id": "simple_0",
             "ground_truth": [
-                {"convert_currency": {"amount": [75], "from_currency": ["EUR"], "to_currency": ["USD"]}},
-                {"get_weather": {"city": ["Boston"]}},
+                {"get_product_reviews": {"product_id": ["ZX-5521"], "language": ["de"]}},
+                {"convert_distance": {"value": [12], "from_unit": ["mi"], "to_unit": ["km"]}},
             ],
-        }
+        },
+        {
+            "id": "simple_1",
+            "ground_truth": [
+                {"list_holidays": {"country": ["NO"], "year": [2027], "include_regional": [True]}}
+            ],
+        },
     ]
+    assert [q["id"] for q in _rows(out)] == ["simple_0", "simple_1", "simple_2"]
 
 
 def test_user_mistakes_exit_2_with_one_line(tmp_path: Path) -> None:
@@ -135,7 +143,8 @@ def test_json_array_file(tmp_path: Path) -> None:
     source = tmp_path / "rows.json"
     source.write_text(json.dumps(_rows(SHAREGPT), indent=2), encoding="utf-8")
     result = load_records(source)
-    assert (result.format, len(result.records), result.rejects) == ("sharegpt", 2, [])
+    assert (result.format, len(result.records), result.rejects) == ("sharegpt", 3, [])
+    assert result.records == load_records(SHAREGPT).records
 
 
 def test_parquet_file(tmp_path: Path) -> None:
@@ -143,11 +152,11 @@ def test_parquet_file(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     source = tmp_path / "rows.parquet"
-    pq.write_table(pa.Table.from_pylist(_rows(SHARED_FORMATS / "xlam.jsonl") * 2), source)
+    pq.write_table(pa.Table.from_pylist(_rows(FORMAT_ROWS / "xlam.jsonl") * 2), source)
     result = load_records(source)
     assert result.format == "xlam"
-    assert [r.row for r in result.rejects] == [2]  # the same id twice
-    assert result.records[0] == load_records(SHARED_FORMATS / "xlam.jsonl").records[0]
+    assert [r.row for r in result.rejects] == [4, 5, 6]  # the same three ids again
+    assert result.records == load_records(FORMAT_ROWS / "xlam.jsonl").records
 
 
 def test_saved_hf_dataset_and_dataset_dict(tmp_path: Path) -> None:
@@ -162,7 +171,10 @@ def test_saved_hf_dataset_and_dataset_dict(tmp_path: Path) -> None:
     )
     assert len(load_records(tmp_path / "two").records) == 1  # train by default
     test_split = load_records(tmp_path / "two", split="test")
-    assert [m.content for m in test_split.records[0].messages[:1]] == ["Weather in Paris and in Rome?"]
+    # the split's rows are numbered afresh, so ids and meta differ: compare what the rows say
+    assert [(r.messages, r.tools) for r in test_split.records] == [
+        (r.messages, r.tools) for r in expected[1:]
+    ]
     with pytest.raises(InputError, match=r"choose a split with --split \(this one has: train, test\)"):
         load_records(tmp_path / "two", split="validation")
 
@@ -188,7 +200,7 @@ def test_arrow_null_keys_in_tool_specs_are_dropped_and_counted(tmp_path: Path) -
     """Arrow gives every row's tool spec the keys of every other row, as nulls; they are taken out."""
     from datasets import Dataset
 
-    rows = _rows(SHARED_FORMATS / "openai_messages.jsonl")
+    rows = _rows(FORMAT_ROWS / "openai_messages.jsonl")
     other = {
         "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
         "tools": [
@@ -210,5 +222,7 @@ def test_arrow_null_keys_in_tool_specs_are_dropped_and_counted(tmp_path: Path) -
     source.write_text("".join(json.dumps(r) + "\n" for r in [*rows, other]), encoding="utf-8")
     Dataset.from_list([*rows, other]).save_to_disk(str(tmp_path / "ds"))
     from_arrow = load_records(tmp_path / "ds")
-    assert from_arrow.rejects == [] and from_arrow.repairs["null_keys"] == 2
+    # every spec lacks a property that another row's spec has, so each one is read again without nulls
+    specs = sum(len(r["tools"]) for r in [*rows, other])
+    assert from_arrow.rejects == [] and from_arrow.repairs["null_keys"] == specs == 6
     assert [r.tools for r in from_arrow.records] == [r.tools for r in load_records(source).records]

@@ -18,8 +18,7 @@ from fncall_data.extract import Extraction, extract
 from fncall_data.issues import Issue, Repair
 from fncall_data.pyliteral import LiteralParseError, bracket_end, parse_python_calls, parse_python_value
 from fncall_data.types import ToolCall
-
-FORMATS = Path(__file__).parents[1].parent / "shared" / "formats"
+from tests.conftest import FORMAT_ROWS
 
 
 def calls_of(result: Extraction) -> list[tuple[str, dict[str, Any]]]:
@@ -34,60 +33,75 @@ def error_codes(result: Extraction) -> list[str]:
     return [error.code for error in result.errors]
 
 
-# -- the sample rows of /work/shared/formats, carried here as literals ------------------------------
+# -- turns of the sample rows in tests/data/formats, carried here as literals ---------------------------
 
 HERMES_GPT = (
-    "<tool_call>\n{'arguments': {'city': 'Oslo', 'unit': 'celsius'}, 'name': 'get_weather'}\n</tool_call>\n"
-    "<tool_call>\n{'arguments': {'city': 'Madrid', 'unit': 'celsius'}, 'name': 'get_weather'}\n</tool_call>"
+    "<tool_call>\n{'arguments': {'tracking_number': 'PX-1042', 'carrier': 'dhl'}, 'name': 'track_parcel'}"
+    "\n</tool_call>\n"
+    "<tool_call>\n{'arguments': {'tracking_number': 'PX-2087', 'carrier': 'dhl'}, 'name': 'track_parcel'}"
+    "\n</tool_call>"
 )
 SEED_MODEL_1 = (
-    "<think>The user wants 500 USD in EUR. convert_currency takes amount, from_currency and to_currency, "
-    "so I will call it with 500, USD and EUR.\n</think><tool_call>\n{'name': 'convert_currency', "
-    "'arguments': {'amount': 500, 'from_currency': 'USD', 'to_currency': 'EUR'}}\n</tool_call>"
+    "<think>Three ingredients and a 30 minute limit: search_recipes takes the ingredient list and "
+    "max_minutes.\n</think><tool_call>\n{'name': 'search_recipes', 'arguments': {'ingredients': "
+    "['chickpeas', 'spinach', 'garlic'], 'max_minutes': 30}}\n</tool_call>"
 )
 SEED_MODEL_2 = (
-    "<think>Now the user asks for the weather in Lisbon; get_weather needs only the city.\n</think>"
-    "<tool_call>\n{'name': 'get_weather', 'arguments': {'city': 'Lisbon'}}\n</tool_call>"
+    "<think>The user wants a timer of 25 minutes with the label stew.\n</think>"
+    "<tool_call>\n{'name': 'set_timer', 'arguments': {'minutes': 25, 'label': 'stew'}}\n</tool_call>"
 )
 GLAIVE_ASSISTANT = (
-    '<functioncall> {"name": "convert_currency", "arguments": '
-    '\'{"amount": 120, "from_currency": "GBP", "to_currency": "JPY"}\'} <|endoftext|>'
+    '<functioncall> {"name": "calculate_tip", "arguments": '
+    '\'{"bill_amount": 84.5, "tip_percent": 15}\'} <|endoftext|>'
 )
 XLAM_ANSWERS = (
-    '[{"name": "convert_currency", "arguments": {"amount": 75, "from_currency": "EUR", '
-    '"to_currency": "USD"}}, {"name": "get_weather", "arguments": {"city": "Boston"}}]'
+    '[{"name": "get_product_reviews", "arguments": {"product_id": "ZX-5521", "language": "de"}}, '
+    '{"name": "convert_distance", "arguments": {"value": 12, "from_unit": "mi", "to_unit": "km"}}]'
 )
-SHAREGPT_CALL = '{"name": "get_weather", "arguments": {"city": "Dublin"}}'
+SHAREGPT_CALL = '{"name": "get_bus_departures", "arguments": {"stop": "Elm Square", "line": "42"}}'
 SHAREGPT_PARALLEL = (
-    '[{"name": "get_weather", "arguments": {"city": "Paris"}}, '
-    '{"name": "get_weather", "arguments": {"city": "Rome"}}]'
+    '[{"name": "check_bikes", "arguments": {"station": "Harbour Gate"}}, '
+    '{"name": "check_bikes", "arguments": {"station": "North Station"}}]'
 )
 OPENAI_ASSISTANT: dict[str, Any] = {
     "role": "assistant",
     "content": None,
     "tool_calls": [
         {
-            "id": "call_a1",
+            "id": "call_lib1",
             "type": "function",
             "function": {
-                "name": "convert_currency",
-                "arguments": '{"amount": 10, "from_currency": "CHF", "to_currency": "EUR"}',
+                "name": "search_books",
+                "arguments": '{"author": "Octavia Butler", "available_only": true}',
             },
         }
     ],
 }
-TOOLACE_ASSISTANT = (
-    '[get_weather(city="Tokyo", unit="fahrenheit"), '
-    'convert_currency(amount=20, from_currency="USD", to_currency="JPY")]'
-)
+TOOLACE_ASSISTANT = '[get_air_quality(city="Milan"), find_parking(area="Duomo", max_price_per_hour=3)]'
+
+
+def test_the_literals_are_turns_of_the_sample_rows() -> None:
+    text = "".join(path.read_text(encoding="utf-8") for path in FORMAT_ROWS.glob("*.jsonl"))
+    for literal in (
+        HERMES_GPT,
+        SEED_MODEL_1,
+        SEED_MODEL_2,
+        GLAIVE_ASSISTANT,
+        XLAM_ANSWERS,
+        SHAREGPT_CALL,
+        SHAREGPT_PARALLEL,
+        TOOLACE_ASSISTANT,
+    ):
+        assert json.dumps(literal, ensure_ascii=False)[1:-1] in text, literal
+    assert json.dumps(OPENAI_ASSISTANT, ensure_ascii=False) in text
 
 
 def test_hermes_v1_parallel_python_reprs() -> None:
     result = extract(HERMES_GPT)
     assert result.status == "calls" and result.ok and result.syntax == "tool_call_tags"
     assert calls_of(result) == [
-        ("get_weather", {"city": "Oslo", "unit": "celsius"}),
-        ("get_weather", {"city": "Madrid", "unit": "celsius"}),
+        ("track_parcel", {"tracking_number": "PX-1042", "carrier": "dhl"}),
+        ("track_parcel", {"tracking_number": "PX-2087", "carrier": "dhl"}),
     ]
     assert result.repairs == (
         Repair("python_literal", "<tool_call> block 1 is a Python literal, not JSON", 0),
@@ -99,17 +113,16 @@ def test_hermes_v1_parallel_python_reprs() -> None:
 def test_seed_thinking_reasoning_and_python_reprs() -> None:
     first, second = extract(SEED_MODEL_1), extract(SEED_MODEL_2)
     assert calls_of(first) == [
-        ("convert_currency", {"amount": 500, "from_currency": "USD", "to_currency": "EUR"})
+        ("search_recipes", {"ingredients": ["chickpeas", "spinach", "garlic"], "max_minutes": 30})
     ]
-    assert calls_of(second) == [("get_weather", {"city": "Lisbon"})]
+    assert calls_of(second) == [("set_timer", {"minutes": 25, "label": "stew"})]
     for result in (first, second):
         assert result.ok and result.status == "calls" and repair_codes(result) == {"python_literal"}
         assert result.content == ""
-    assert second.reasoning == "Now the user asks for the weather in Lisbon; get_weather needs only the city."
-    plain = extract("You're welcome! Let me know if there's anything else.")
-    assert (
-        plain.status == "no_call" and plain.content == "You're welcome! Let me know if there's anything else."
-    )
+    assert second.reasoning == "The user wants a timer of 25 minutes with the label stew."
+    sorry = "I'm sorry, I can't place orders. I can only look up recipes and start kitchen timers."
+    plain = extract(sorry)
+    assert (plain.status, plain.content, plain.calls, plain.repairs) == ("no_call", sorry, (), ())
 
 
 def test_glaive_v2_functioncall_whole_result() -> None:
@@ -120,8 +133,8 @@ def test_glaive_v2_functioncall_whole_result() -> None:
         "calls": [
             {
                 "id": None,
-                "name": "convert_currency",
-                "arguments": {"amount": 120, "from_currency": "GBP", "to_currency": "JPY"},
+                "name": "calculate_tip",
+                "arguments": {"bill_amount": 84.5, "tip_percent": 15},
             }
         ],
         "repairs": [
@@ -143,15 +156,18 @@ def test_xlam_answers_string() -> None:
     result = extract(XLAM_ANSWERS)
     assert result.ok and result.syntax == "json" and result.repairs == ()
     assert calls_of(result) == [
-        ("convert_currency", {"amount": 75, "from_currency": "EUR", "to_currency": "USD"}),
-        ("get_weather", {"city": "Boston"}),
+        ("get_product_reviews", {"product_id": "ZX-5521", "language": "de"}),
+        ("convert_distance", {"value": 12, "from_unit": "mi", "to_unit": "km"}),
     ]
 
 
 def test_sharegpt_function_call_values() -> None:
     single, parallel = extract(SHAREGPT_CALL), extract(SHAREGPT_PARALLEL)
-    assert calls_of(single) == [("get_weather", {"city": "Dublin"})]
-    assert calls_of(parallel) == [("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Rome"})]
+    assert calls_of(single) == [("get_bus_departures", {"stop": "Elm Square", "line": "42"})]
+    assert calls_of(parallel) == [
+        ("check_bikes", {"station": "Harbour Gate"}),
+        ("check_bikes", {"station": "North Station"}),
+    ]
     for result in (single, parallel):
         assert result.ok and result.syntax == "json" and result.repairs == ()
 
@@ -159,9 +175,9 @@ def test_sharegpt_function_call_values() -> None:
 def test_openai_messages_tool_calls_keep_ids() -> None:
     expected = [
         ToolCall(
-            id="call_a1",
-            name="convert_currency",
-            arguments={"amount": 10, "from_currency": "CHF", "to_currency": "EUR"},
+            id="call_lib1",
+            name="search_books",
+            arguments={"author": "Octavia Butler", "available_only": True},
         )
     ]
     for output in (
@@ -179,8 +195,8 @@ def test_toolace_python_call_list() -> None:
     result = extract(TOOLACE_ASSISTANT)
     assert result.ok and result.syntax == "python_call" and result.repairs == ()
     assert calls_of(result) == [
-        ("get_weather", {"city": "Tokyo", "unit": "fahrenheit"}),
-        ("convert_currency", {"amount": 20, "from_currency": "USD", "to_currency": "JPY"}),
+        ("get_air_quality", {"city": "Milan"}),
+        ("find_parking", {"area": "Duomo", "max_price_per_hour": 3}),
     ]
 
 
@@ -206,15 +222,16 @@ def _model_turns(row: dict[str, Any]) -> Iterator[str | dict[str, Any]]:
 def _is_attempt(turn: str | dict[str, Any]) -> bool:
     if isinstance(turn, dict):
         return bool(turn.get("tool_calls"))
+    if turn.strip() == "[]":  # xlam's answer to a query that no call serves
+        return False
     return (
         any(mark in turn for mark in ("<tool_call>", "<functioncall>", "{", "(")) or turn.lstrip()[:1] == "["
     )
 
 
-@pytest.mark.skipif(not FORMATS.is_dir(), reason=f"the shared sample rows are not at {FORMATS}")
-def test_every_sample_turn_in_shared_formats() -> None:
+def test_every_sample_turn_in_the_format_rows() -> None:
     with_calls: dict[str, int] = {}
-    for path in sorted(FORMATS.glob("*.jsonl")):
+    for path in sorted(FORMAT_ROWS.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             for turn in _model_turns(json.loads(line)):
                 result = extract(turn)
@@ -488,7 +505,7 @@ def test_limits() -> None:
 def test_strict_mode_turns_repairs_into_errors() -> None:
     result = extract(SEED_MODEL_2, strict=True)
     assert result.status == "malformed" and not result.ok
-    assert calls_of(result) == [("get_weather", {"city": "Lisbon"})]
+    assert calls_of(result) == [("set_timer", {"minutes": 25, "label": "stew"})]
     assert result.errors == (
         Issue(
             "strict_repair",

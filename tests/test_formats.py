@@ -1,4 +1,4 @@
-"""Every format reads the shared sample rows and our own rows, and round-trips both ways."""
+"""Every format reads the sample rows of tests/data/formats and the rows below, and round-trips both ways."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fncall_data.formats import FORMATS, detect_format, get_format, load_records
 from fncall_data.formats.xlam import json_schema_to_xlam
 from fncall_data.records import check_record
 from fncall_data.types import Record
-from tests.conftest import SHARED_FORMATS
+from tests.conftest import FORMAT_ROWS
 
 # sample file -> the format it is in
 SAMPLES = {
@@ -29,12 +29,12 @@ SAMPLES = {
 }
 SAMPLE_COUNTS = {
     "seed_thinking": 2,
-    "hermes": 1,
-    "glaive": 2,
-    "xlam": 1,
-    "sharegpt": 2,
-    "openai": 1,
-    "toolace": 1,
+    "hermes": 2,
+    "glaive": 3,
+    "xlam": 3,
+    "sharegpt": 3,
+    "openai": 3,
+    "toolace": 2,
 }
 
 WEATHER = {
@@ -47,7 +47,7 @@ WEATHER = {
     },
 }
 
-# Our own small rows, one per format, so that the project does not depend on the shared folder.
+# One small row per format, written inline so that the records they give can be spelt out below.
 OWN_ROWS: dict[str, list[dict[str, Any]]] = {
     "seed_thinking": [
         {
@@ -201,46 +201,56 @@ def test_registry_lists_every_format() -> None:
         get_format("sharegtp")
 
 
-# --- the shared sample rows ------------------------------------------------------------------------
+# --- the sample rows of tests/data/formats ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "fmt"), SAMPLES.items())
-def test_shared_sample_converts_without_rejects(name: str, fmt: str) -> None:
-    result = load_records(SHARED_FORMATS / name)
+def test_sample_converts_without_rejects(name: str, fmt: str) -> None:
+    result = load_records(FORMAT_ROWS / name)
     assert (result.format, result.detected, result.rejects) == (fmt, True, [])
-    assert len(result.records) == result.rows == len(_rows(SHARED_FORMATS / name))
+    assert len(result.records) == result.rows == len(_rows(FORMAT_ROWS / name))
     assert all(check_record(r) == [] for r in result.records)
 
 
 @pytest.mark.parametrize(("name", "fmt"), [(n, f) for n, f in SAMPLES.items() if f not in ("xlam", "bfcl")])
-def test_shared_sample_round_trips_exactly(name: str, fmt: str, tmp_path: Path) -> None:
+def test_sample_round_trips_exactly(name: str, fmt: str, tmp_path: Path) -> None:
     """format -> records -> format gives back the very rows."""
-    result = load_records(SHARED_FORMATS / name, fmt=fmt)
+    result = load_records(FORMAT_ROWS / name, fmt=fmt)
     written = write_records(result.records, tmp_path / "out.jsonl", fmt)
     assert (written.written, written.rejects) == (SAMPLE_COUNTS[fmt], [])
-    assert _rows(tmp_path / "out.jsonl") == _rows(SHARED_FORMATS / name)
+    assert _rows(tmp_path / "out.jsonl") == _rows(FORMAT_ROWS / name)
 
 
 def test_xlam_sample_round_trips_up_to_its_dialect(tmp_path: Path) -> None:
-    """The documented normalization: ", optional" and null defaults become a default of ""."""
-    result = load_records(SHARED_FORMATS / "xlam.jsonl", fmt="xlam")
+    """The documented normalization: ", optional" is dropped from a type that has a default, and a null
+    default becomes ""; everything else comes back as it was."""
+    result = load_records(FORMAT_ROWS / "xlam.jsonl", fmt="xlam")
     write_records(result.records, tmp_path / "out.jsonl", "xlam")
-    expected = _rows(SHARED_FORMATS / "xlam.jsonl")
+    expected = _rows(FORMAT_ROWS / "xlam.jsonl")
     tools = json.loads(expected[0]["tools"])
-    tools[1]["parameters"]["unit"]["type"] = "str"
-    tools[1]["parameters"]["days"]["default"] = ""
+    assert tools[0]["parameters"]["language"]["type"] == "str, optional"
+    tools[0]["parameters"]["language"]["type"] = "str"
+    assert tools[0]["parameters"]["stars"]["default"] is None
+    tools[0]["parameters"]["stars"]["default"] = ""
     expected[0]["tools"] = json.dumps(tools)
     assert _rows(tmp_path / "out.jsonl") == expected
 
 
 def test_bfcl_sample_round_trips_both_files(tmp_path: Path) -> None:
-    result = load_records(SHARED_FORMATS / "bfcl_question.jsonl")
+    """Both files come back, but for the documented loss: ``tuple`` is written ``array`` and ``any``
+    (no type in JSON Schema) is written without a type. The irrelevance question has no answer row."""
+    result = load_records(FORMAT_ROWS / "bfcl_question.jsonl")
     out = tmp_path / "BFCL_v4_mine.json"
     written = write_records(result.records, out, "bfcl")
     assert written.paths == [str(out), str(tmp_path / "possible_answer" / "BFCL_v4_mine.json")]
-    assert _rows(out) == _rows(SHARED_FORMATS / "bfcl_question.jsonl")
+    expected = _rows(FORMAT_ROWS / "bfcl_question.jsonl")
+    booking = expected[1]["function"][1]["parameters"]["properties"]
+    assert (booking["time_range"]["type"], booking["notes"]["type"]) == ("tuple", "any")
+    booking["time_range"]["type"] = "array"
+    del booking["notes"]["type"]
+    assert _rows(out) == expected
     assert _rows(tmp_path / "possible_answer" / "BFCL_v4_mine.json") == _rows(
-        SHARED_FORMATS / "bfcl_possible_answer.jsonl"
+        FORMAT_ROWS / "bfcl_possible_answer.jsonl"
     )
     # and the written pair reads back to the same records
     again = load_records(out, fmt="bfcl")
@@ -248,23 +258,23 @@ def test_bfcl_sample_round_trips_both_files(tmp_path: Path) -> None:
 
 
 def test_seed_sample_record_snapshot() -> None:
-    record = load_records(SHARED_FORMATS / "seed_thinking.jsonl").records[1]
+    record = load_records(FORMAT_ROWS / "seed_thinking.jsonl").records[1]
     assert record.to_dict() == {
         "id": "seed_thinking-000002",
         "category": None,
         "tools": record.to_dict()["tools"],
         "messages": [
-            {"role": "user", "content": "Can you book me a table for two tonight?"},
+            {"role": "user", "content": "Could you order the groceries for tomorrow's dinner?"},
             {
                 "role": "assistant",
-                "content": "I'm sorry, but I can't book restaurant tables. My functions only convert "
-                "currencies and report the weather.",
+                "content": "I'm sorry, I can't place orders. I can only look up recipes and start "
+                "kitchen timers.",
             },
         ],
         "answers": None,
         "meta": {"source": "seed_thinking", "row": 2},
     }
-    assert [t.name for t in record.tools] == ["convert_currency", "get_weather"]
+    assert [t.name for t in record.tools] == ["search_recipes", "set_timer"]
 
 
 # --- our own rows ------------------------------------------------------------------------------------
@@ -441,7 +451,7 @@ def test_records_round_trip_through_each_format(fmt: str, tmp_path: Path) -> Non
 
 
 def test_xlam_and_bfcl_carry_one_question(tmp_path: Path) -> None:
-    record = load_records(SHARED_FORMATS / "xlam.jsonl").records[0]
+    record = load_records(FORMAT_ROWS / "xlam.jsonl").records[0]
     for fmt in ("xlam", "bfcl"):
         write_records([record], tmp_path / f"{fmt}.json", fmt)
         back = load_records(tmp_path / f"{fmt}.json", fmt=fmt).records[0]
@@ -457,11 +467,11 @@ def test_xlam_and_bfcl_carry_one_question(tmp_path: Path) -> None:
 
 
 def test_writing_refuses_what_a_format_cannot_hold(tmp_path: Path) -> None:
-    parallel = load_records(SHARED_FORMATS / "hermes_v1.jsonl").records
-    written = write_records(parallel, tmp_path / "g.jsonl", "glaive")
-    assert written.written == 0
+    records = load_records(FORMAT_ROWS / "hermes_v1.jsonl").records
+    written = write_records(records, tmp_path / "g.jsonl", "glaive")
+    assert written.written == 1  # the second row has one call per turn
     assert [(r.row, r.reason) for r in written.rejects] == [
-        (1, "record 'h-1': glaive holds one call per assistant turn; this record has parallel calls")
+        (1, "record 'hx-101': glaive holds one call per assistant turn; this record has parallel calls")
     ]
 
 
@@ -469,7 +479,7 @@ def test_writing_refuses_what_a_format_cannot_hold(tmp_path: Path) -> None:
 
 
 def test_corrupted_row_in_the_middle_is_reported_by_number(tmp_path: Path) -> None:
-    lines = [json.dumps(row) for row in _rows(SHARED_FORMATS / "sharegpt_toolcall.jsonl")]
+    lines = [json.dumps(row) for row in _rows(FORMAT_ROWS / "sharegpt_toolcall.jsonl")]
     bad_call = json.loads(lines[0])
     bad_call["conversations"][1]["value"] = '{"name": "get_weather", "arguments": {"city": '
     text = "\n".join([lines[0], '{"conversations": [', json.dumps(bad_call), lines[1]]) + "\n"

@@ -156,9 +156,9 @@ def test_seed_renders_records_from_the_seed_thinking_converter_as_the_tutorial()
     # the converter normalises (reasoning stripped, results as JSON, system text split into tools);
     # the profile writes them back in the dataset's form, so the tutorial's text comes out unchanged
     from fncall_data.formats import load_records
-    from tests.profile_helpers import SHARED_FORMATS
+    from tests.conftest import FORMAT_ROWS
 
-    converted = load_records(SHARED_FORMATS / "seed_thinking.jsonl", fmt="seed_thinking")
+    converted = load_records(FORMAT_ROWS / "seed_thinking.jsonl", fmt="seed_thinking")
     rows = seed_rows()
     assert len(converted.records) == len(rows)
     for record, row in zip(converted.records, rows, strict=True):

@@ -339,77 +339,80 @@ def test_spec_errors_name_the_tool_and_the_bad_part() -> None:
 
 # --- Gorilla / BFCL -----------------------------------------------------------------------------------
 
-# The `function` specs of two rows of bfcl_question.jsonl (simple_python_900, parallel_900).
-BFCL_WEATHER = {
-    "name": "weather.get",
-    "description": "Get the current weather of a city.",
+# The `function` specs of two rows of tests/data/formats/bfcl_question.jsonl (simple_python_1001,
+# parallel_1003).
+BFCL_CALORIES = {
+    "name": "fitness.estimate_calories",
+    "description": "Estimate the calories an activity burns.",
     "parameters": {
         "type": "dict",
         "properties": {
-            "city": {"type": "string", "description": "The city."},
-            "unit": {
+            "activity": {
                 "type": "string",
-                "enum": ["celsius", "fahrenheit"],
-                "description": "The unit. Default 'celsius'",
+                "enum": ["running", "cycling", "swimming"],
+                "description": "The activity.",
             },
+            "minutes": {"type": "integer", "description": "How long it lasts."},
+            "weight_kg": {"type": "float", "description": "Body weight in kilograms."},
+            "intensity": {"type": "string", "description": "low, moderate or high. Default 'moderate'"},
         },
-        "required": ["city"],
+        "required": ["activity", "minutes", "weight_kg"],
     },
 }
-BFCL_CONVERT = {
-    "name": "convert_currency",
-    "description": "Convert an amount.",
+BFCL_CUPS = {
+    "name": "cups_to_grams",
+    "description": "Convert cups of a baking ingredient to grams.",
     "parameters": {
         "type": "dict",
         "properties": {
-            "amount": {"type": "float", "description": "Amount."},
-            "from_currency": {"type": "string", "description": "From."},
-            "to_currency": {"type": "string", "description": "To."},
+            "ingredient": {"type": "string", "description": "The ingredient."},
+            "cups": {"type": "float", "description": "Number of cups."},
         },
-        "required": ["amount", "from_currency", "to_currency"],
+        "required": ["ingredient", "cups"],
     },
 }
 
 
 def test_bfcl_rows_are_normalised() -> None:
-    weather = tool_from_gorilla(BFCL_WEATHER)
-    convert = to_tool(BFCL_CONVERT)  # detected as Gorilla by its "dict" and "float"
+    calories = tool_from_gorilla(BFCL_CALORIES)
+    cups = to_tool(BFCL_CUPS)  # detected as Gorilla by its "dict" and "float"
 
-    assert weather == Tool(
-        name="weather.get",
-        description="Get the current weather of a city.",
+    assert calories == Tool(
+        name="fitness.estimate_calories",
+        description="Estimate the calories an activity burns.",
         parameters={
             "type": "object",
             "properties": {
-                "city": {"type": "string", "description": "The city."},
-                "unit": {
+                "activity": {
                     "type": "string",
-                    "enum": ["celsius", "fahrenheit"],
-                    "description": "The unit. Default 'celsius'",
+                    "enum": ["running", "cycling", "swimming"],
+                    "description": "The activity.",
                 },
+                "minutes": {"type": "integer", "description": "How long it lasts."},
+                "weight_kg": {"type": "number", "description": "Body weight in kilograms."},
+                "intensity": {"type": "string", "description": "low, moderate or high. Default 'moderate'"},
             },
-            "required": ["city"],
+            "required": ["activity", "minutes", "weight_kg"],
         },
     )
-    assert convert == Tool(
-        name="convert_currency",
-        description="Convert an amount.",
+    assert cups == Tool(
+        name="cups_to_grams",
+        description="Convert cups of a baking ingredient to grams.",
         parameters={
             "type": "object",
             "properties": {
-                "amount": {"type": "number", "description": "Amount."},
-                "from_currency": {"type": "string", "description": "From."},
-                "to_currency": {"type": "string", "description": "To."},
+                "ingredient": {"type": "string", "description": "The ingredient."},
+                "cups": {"type": "number", "description": "Number of cups."},
             },
-            "required": ["amount", "from_currency", "to_currency"],
+            "required": ["ingredient", "cups"],
         },
     )
+    run = {"activity": "running", "minutes": 45, "weight_kg": 70.5}
+    assert_schema_splits(calories.parameters, run, {**run, "activity": "rowing"})
     assert_schema_splits(
-        weather.parameters, {"city": "Nairobi", "unit": "celsius"}, {"city": "Nairobi", "unit": "K"}
+        cups.parameters, {"ingredient": "flour", "cups": 3.5}, {"ingredient": "flour", "cups": "3.5"}
     )
-    good = {"amount": 7.5, "from_currency": "USD", "to_currency": "EUR"}
-    assert_schema_splits(convert.parameters, good, {**good, "amount": "7.5"})
-    assert BFCL_CONVERT["parameters"]["type"] == "dict"  # type: ignore[index]  # the input is left alone
+    assert BFCL_CUPS["parameters"]["type"] == "dict"  # type: ignore[index]  # the input is left alone
 
 
 def test_gorilla_dialect_converts_recursively() -> None:
@@ -450,61 +453,71 @@ def test_gorilla_dialect_converts_recursively() -> None:
 
 # --- xLAM -----------------------------------------------------------------------------------------------
 
-# The two tools of the row in xlam.jsonl (its `tools` column, decoded).
+# The two tools of the first row in tests/data/formats/xlam.jsonl (its `tools` column, decoded).
 XLAM_TOOLS = [
     {
-        "name": "convert_currency",
-        "description": "Convert an amount between currencies.",
+        "name": "get_product_reviews",
+        "description": "Recent customer reviews of a product.",
         "parameters": {
-            "amount": {"description": "Amount to convert", "type": "float", "default": ""},
-            "from_currency": {"description": "Source ISO code", "type": "str", "default": "USD"},
-            "to_currency": {"description": "Target ISO code", "type": "str"},
+            "product_id": {"description": "The shop's product id", "type": "str"},
+            "language": {
+                "description": "Review language, 'en' unless given",
+                "type": "str, optional",
+                "default": "en",
+            },
+            "stars": {
+                "description": "Only reviews with these star ratings",
+                "type": "List[int]",
+                "default": None,
+            },
         },
     },
     {
-        "name": "get_weather",
-        "description": "Current weather for a city.",
+        "name": "convert_distance",
+        "description": "Convert a distance between units.",
         "parameters": {
-            "city": {"description": "City name", "type": "str"},
-            "unit": {
-                "description": "Temperature unit, defaults to 'celsius'",
-                "type": "str, optional",
-                "default": "celsius",
-            },
-            "days": {"description": "Forecast days", "type": "List[int]", "default": None},
+            "value": {"description": "The distance to convert", "type": "float", "default": ""},
+            "from_unit": {"description": "Unit of the value", "type": "str", "default": "mi"},
+            "to_unit": {"description": "Unit wanted", "type": "str"},
         },
     },
 ]
 
 
 def test_xlam_tools_are_normalised_with_the_right_required() -> None:
-    convert = xlam_to_json_schema(XLAM_TOOLS[0]["parameters"])  # type: ignore[arg-type]
-    weather = xlam_to_json_schema(XLAM_TOOLS[1]["parameters"])  # type: ignore[arg-type]
+    reviews = xlam_to_json_schema(XLAM_TOOLS[0]["parameters"])  # type: ignore[arg-type]
+    distance = xlam_to_json_schema(XLAM_TOOLS[1]["parameters"])  # type: ignore[arg-type]
 
-    assert convert == {
+    assert reviews == {
         "type": "object",
         "properties": {
-            "amount": {"type": "number", "description": "Amount to convert"},
-            "from_currency": {"type": "string", "description": "Source ISO code", "default": "USD"},
-            "to_currency": {"type": "string", "description": "Target ISO code"},
-        },
-        "required": ["to_currency"],
-    }
-    assert weather == {
-        "type": "object",
-        "properties": {
-            "city": {"type": "string", "description": "City name"},
-            "unit": {
+            "product_id": {"type": "string", "description": "The shop's product id"},
+            "language": {
                 "type": "string",
-                "description": "Temperature unit, defaults to 'celsius'",
-                "default": "celsius",
+                "description": "Review language, 'en' unless given",
+                "default": "en",
             },
-            "days": {"type": "array", "items": {"type": "integer"}, "description": "Forecast days"},
+            "stars": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "Only reviews with these star ratings",
+            },
         },
-        "required": ["city"],
+        "required": ["product_id"],
     }
-    assert_schema_splits(convert, {"amount": 75, "to_currency": "USD"}, {"amount": 75})
-    assert_schema_splits(weather, {"city": "Boston", "days": [1, 2]}, {"city": "Boston", "days": ["one"]})
+    assert distance == {
+        "type": "object",
+        "properties": {
+            "value": {"type": "number", "description": "The distance to convert"},
+            "from_unit": {"type": "string", "description": "Unit of the value", "default": "mi"},
+            "to_unit": {"type": "string", "description": "Unit wanted"},
+        },
+        "required": ["to_unit"],
+    }
+    assert_schema_splits(
+        reviews, {"product_id": "ZX-5521", "stars": [4, 5]}, {"product_id": "ZX-5521", "stars": ["five"]}
+    )
+    assert_schema_splits(distance, {"value": 12, "to_unit": "km"}, {"value": 12})
 
 
 @pytest.mark.parametrize(
@@ -654,7 +667,7 @@ def test_implementation_of_runs_functions_and_models() -> None:
     assert run_shout({"word": "hey"}) == "HEY"
     assert implementation_of(Silent) is None
     assert implementation_of(Tool(name="x")) is None
-    assert implementation_of(BFCL_WEATHER) is None
+    assert implementation_of(BFCL_CALORIES) is None
     with pytest.raises(FncallError, match=r"tool 'add': bad arguments: a: Input should be a valid integer"):
         run_add({"a": "two"})
     with pytest.raises(FncallError, match=r"tool 'weather_now': bad arguments: city: Field required"):
@@ -667,16 +680,16 @@ def test_implementation_of_runs_functions_and_models() -> None:
 def test_load_tools_from_json_and_jsonl(tmp_path: Path) -> None:
     listed = tmp_path / "tools.json"
     listed.write_text(
-        json.dumps({"tools": [BFCL_WEATHER, {"type": "function", "function": {"name": "now"}}]})
+        json.dumps({"tools": [BFCL_CALORIES, {"type": "function", "function": {"name": "now"}}]})
     )
     single = tmp_path / "one.json"
-    single.write_text(json.dumps(BFCL_CONVERT))
+    single.write_text(json.dumps(BFCL_CUPS))
     lines = tmp_path / "tools.jsonl"
-    lines.write_text(json.dumps(BFCL_CONVERT) + "\n\n" + json.dumps({"name": "now"}) + "\n")
+    lines.write_text(json.dumps(BFCL_CUPS) + "\n\n" + json.dumps({"name": "now"}) + "\n")
 
-    assert load_tools(str(listed)) == [tool_from_gorilla(BFCL_WEATHER), Tool(name="now")]
-    assert load_tools(single) == [tool_from_gorilla(BFCL_CONVERT)]
-    assert load_tools(lines) == [tool_from_gorilla(BFCL_CONVERT), Tool(name="now")]
+    assert load_tools(str(listed)) == [tool_from_gorilla(BFCL_CALORIES), Tool(name="now")]
+    assert load_tools(single) == [tool_from_gorilla(BFCL_CUPS)]
+    assert load_tools(lines) == [tool_from_gorilla(BFCL_CUPS), Tool(name="now")]
 
 
 def test_load_tools_from_a_py_file(tmp_path: Path) -> None:
