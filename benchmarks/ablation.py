@@ -147,10 +147,11 @@ def main() -> None:
     rows = []
     for name, items_all in scores.items():
         run = trained.get(name)
-        per_minute = None
-        if run is not None:
+        per_minute = per_step = None
+        if run is not None:  # the share under the loss is the training set's; per step holds under any load
             data_info = run["data"]
-            per_minute = run["tokens"] * data_info["loss_tokens"] / data_info["tokens"] / (run["wall_s"] / 60)
+            under_loss = run["tokens"] * data_info["loss_tokens"] / data_info["tokens"]
+            per_minute, per_step = under_loss / (run["wall_s"] / 60), under_loss / run["steps"]
         for group in ("training tools", "held-out tools"):
             for kind in KIND_ORDER:
                 items = [s for s in items_all if groups.get(s.id) == group and KINDS.get(s.category) == kind]
@@ -159,7 +160,7 @@ def main() -> None:
                 decided = sum((s.status != "no_call") == s.expects_call for s in items)
                 rows.append({
                     "variant": name, "group": group, "kind": kind, "n": len(items), "exact": exact,
-                    "decision": decided, "loss_tokens_per_min": per_minute,
+                    "decision": decided, "loss_tokens_per_min": per_minute, "loss_tokens_per_step": per_step,
                     "steps": run["steps"] if run else None,
                 })  # fmt: skip
     (args.out / "ablation.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
@@ -168,12 +169,12 @@ def main() -> None:
     for row in rows:
         print(f"| {row['variant']} | {row['group']} | {row['kind']} | {_cell(row['exact'], row['n'])} | "
               f"{_cell(row['decision'], row['n'])} |")  # fmt: skip
-    print("\n| variant | steps | tokens under the loss per minute | what it tests |")
-    print("|---|---|---|---|")
+    print("\n| variant | steps | tokens under the loss per step | per minute | what it tests |")
+    print("|---|---|---|---|---|")
     for name in trained:
         row = next(r for r in rows if r["variant"] == name)
-        rate = row["loss_tokens_per_min"]
-        print(f"| {name} | {row['steps']} | {rate:.0f} | {VARIANTS[name][2]} |")
+        per_step, per_minute = row["loss_tokens_per_step"], row["loss_tokens_per_min"]
+        print(f"| {name} | {row['steps']} | {per_step:.0f} | {per_minute:.0f} | {VARIANTS[name][2]} |")
 
 
 if __name__ == "__main__":
