@@ -47,10 +47,18 @@ def check_output(
     tools: Toolbox | Iterable[Tool] | None = None,
     *,
     strict: bool = False,
+    strict_format: bool = False,
 ) -> OutputCheck:
     """Extract the calls from ``output`` and validate each one against ``tools``.
 
     Without tools, only extraction is checked. Never raises on any output.
+
+    Args:
+        output: the model's text, or a decoded object (see :func:`fncall_data.extract.extract`).
+        tools: a :class:`Toolbox` (compiled once: the fast way for many outputs) or tools.
+        strict: turn every extraction repair into an error.
+        strict_format: assert ``format`` when ``tools`` are not already a Toolbox (a Toolbox keeps
+            the mode it was built with); by default ``format`` is an annotation.
 
     Example:
         >>> t = Tool(name="f", parameters={"type": "object", "properties": {"n": {"type": "integer"}}})
@@ -61,6 +69,6 @@ def check_output(
     extraction = extract(output, strict=strict)
     issues = list(extraction.errors)
     if tools is not None:
-        box = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        box = tools if isinstance(tools, Toolbox) else Toolbox(tools, strict_format=strict_format)
         issues.extend(box.validate_calls(extraction.calls))
     return OutputCheck(extraction, tuple(issues))

@@ -1,0 +1,396 @@
+"""Tool schemas compiled by jsonschema-rs, reported in fncall's issue codes, paths and messages.
+
+Each schema is compiled once into a jsonschema-rs validator (Draft 2020-12 unless the schema's
+``$schema`` names another draft). Valid values only ever take its ``is_valid``; an invalid value's
+errors are read from ``iter_errors`` and turned into :class:`~fncall_data.issues.Issue` objects whose
+codes are stable (:data:`CODES`) and whose paths are JSONPaths below the caller's root.
+
+``format`` is an annotation by default, as Draft 2020-12 says; ``strict_format=True`` asserts the
+formats in :data:`ASSERTED_FORMATS`, the same ones on every install (jsonschema-rs checks them itself,
+with no optional packages). A format outside that set is never asserted.
+
+Nothing here reaches the network: validators are built with retrieval disabled, and
+:func:`external_references` lets tools refuse any ``$ref`` that leaves their own schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import jsonschema_rs
+
+from fncall_data.errors import FncallError
+from fncall_data.issues import Issue
+
+__all__ = [
+    "ASSERTED_FORMATS",
+    "CODES",
+    "CompiledSchema",
+    "compile_schema",
+    "external_references",
+    "json_equal",
+]
+
+#: The formats ``strict_format=True`` asserts (jsonschema-rs's own checkers); any other is ignored.
+ASSERTED_FORMATS = frozenset(
+    {
+        "date",
+        "date-time",
+        "time",
+        "duration",
+        "email",
+        "idn-email",
+        "hostname",
+        "idn-hostname",
+        "ipv4",
+        "ipv6",
+        "uri",
+        "uri-reference",
+        "iri",
+        "iri-reference",
+        "uri-template",
+        "json-pointer",
+        "relative-json-pointer",
+        "regex",
+        "uuid",
+    }
+)
+
+#: Issue code per jsonschema-rs error kind; a kind not listed is ``schema_violation``.
+CODES = {
+    "Type": "wrong_type",
+    "Enum": "not_in_enum",
+    "Constant": "const_mismatch",
+    "Required": "missing_required",
+    "AdditionalProperties": "unexpected_argument",
+    "UnevaluatedProperties": "unexpected_argument",
+    "MinProperties": "too_few_properties",
+    "MaxProperties": "too_many_properties",
+    "AdditionalItems": "unexpected_item",
+    "UnevaluatedItems": "unexpected_item",
+    "MinItems": "too_few_items",
+    "MaxItems": "too_many_items",
+    "UniqueItems": "duplicate_items",
+    "Minimum": "below_minimum",
+    "ExclusiveMinimum": "below_minimum",
+    "Maximum": "above_maximum",
+    "ExclusiveMaximum": "above_maximum",
+    "MultipleOf": "not_multiple_of",
+    "MinLength": "too_short",
+    "MaxLength": "too_long",
+    "Pattern": "pattern_mismatch",
+    "Format": "bad_format",
+}
+
+# Python's int() and str() refuse integers longer than this many digits by default (CVE-2020-10735);
+# jsonschema-rs cannot read them either, so they are reported as too_large instead of checked.
+_MAX_INT_BITS = 14_000  # a little under 4,300 decimal digits
+_REFERENCE_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+class CompiledSchema:
+    """A schema compiled once for repeated checks.
+
+    Example:
+        >>> s = compile_schema({"properties": {"n": {"type": "integer"}}, "required": ["n"]})
+        >>> s.is_valid({"n": 3}), [i.code for i in s.errors({})]
+        (True, ['missing_required'])
+    """
+
+    __slots__ = ("_format_validator", "_validator", "has_formats", "is_valid", "schema", "strict_format")
+
+    def __init__(self, schema: Mapping[str, Any] | bool, *, strict_format: bool = False) -> None:
+        self.schema = schema
+        self.strict_format = strict_format
+        self._validator = _build(schema, strict_format)
+        #: the verdict alone; may raise ValueError on values jsonschema-rs cannot read (a lone surrogate)
+        self.is_valid: Callable[[Any], bool] = self._validator.is_valid
+        self.has_formats = _has_key(schema, "format")
+        self._format_validator = self._validator if strict_format else None
+
+    def accepts(self, value: Any) -> bool:
+        """The verdict alone, never raising: a value the engine cannot read is not accepted."""
+        try:
+            return self.is_valid(value)
+        except ValueError:
+            return False
+
+    def errors(self, value: Any, path: str = "$") -> list[Issue]:
+        """Every problem with ``value`` (empty when it is valid), each at its path below ``path``."""
+        value, unread = _readable(value, path)
+        try:
+            found = list(self._validator.iter_errors(value))
+        except ValueError:  # a value jsonschema-rs still cannot read: say so rather than raise
+            return [*unread, Issue("schema_violation", "the value cannot be checked", path)]
+        issues = list(unread)
+        for err in found:
+            where = _join(path, err.instance_path)
+            if unread and any(where.startswith(u.path) for u in unread):
+                continue  # the value there was replaced; its own issue says why
+            issues.extend(_issues(err, where, self.schema))
+        return issues
+
+    def format_warnings(self, value: Any, path: str = "$") -> list[Issue]:
+        """The ``bad_format`` issues ``strict_format=True`` would report, whatever this schema asserts."""
+        if not self.has_formats:
+            return []
+        if self._format_validator is None:
+            self._format_validator = _build(self.schema, True)
+        value, _ = _readable(value, path)
+        try:
+            found = list(self._format_validator.iter_errors(value))
+        except ValueError:
+            return []
+        return [
+            issue
+            for err in found
+            if type(err.kind).__name__ == "Format"
+            for issue in _issues(err, _join(path, err.instance_path), self.schema)
+        ]
+
+
+def compile_schema(schema: Mapping[str, Any] | bool, *, strict_format: bool = False) -> CompiledSchema:
+    """Compile a JSON Schema (Draft 2020-12 by default) for repeated checks.
+
+    Args:
+        schema: the schema; a ``$ref`` must point inside it (see :func:`external_references`).
+        strict_format: assert the formats of :data:`ASSERTED_FORMATS` instead of ignoring them.
+
+    Raises:
+        FncallError: the schema cannot be compiled (an unresolvable ``$ref``, a bad pattern, ...).
+    """
+    return CompiledSchema(schema, strict_format=strict_format)
+
+
+def external_references(schema: Any) -> list[str]:
+    """Every ``$ref`` (``$dynamicRef``, ``$recursiveRef``) in ``schema`` that does not start with ``#``.
+
+    Example:
+        >>> external_references({"properties": {"a": {"$ref": "https://x.org/a.json"}, "b": {"$ref": "#"}}})
+        ['https://x.org/a.json']
+    """
+    found: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _REFERENCE_KEYS and isinstance(value, str):
+                    if not value.startswith("#"):
+                        found.append(value)
+                elif key not in ("enum", "const", "default", "examples"):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(set(found))
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality as JSON Schema means it: ``1 == 1.0`` but ``True != 1``, recursively."""
+    if a is b:
+        return True
+    if isinstance(a, str) or isinstance(b, str):
+        return bool(a == b)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return len(a) == len(b) and all(k in b and json_equal(v, b[k]) for k, v in a.items())
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)
+
+
+# --- building -------------------------------------------------------------------------------------
+
+
+def _build(schema: Mapping[str, Any] | bool, strict_format: bool) -> jsonschema_rs.Validator:
+    try:
+        return jsonschema_rs.validator_for(
+            schema if isinstance(schema, bool) else dict(schema),
+            validate_formats=strict_format,
+            ignore_unknown_formats=True,
+            offline=True,  # never fetch a remote $ref, whatever the schema says
+        )
+    except jsonschema_rs.ValidationError as exc:
+        raise FncallError(f"the schema cannot be compiled: {exc.message}") from None
+    except (ValueError, TypeError) as exc:
+        raise FncallError(f"the schema cannot be compiled: {exc}") from None
+
+
+def _has_key(schema: Any, key: str) -> bool:
+    if isinstance(schema, dict):
+        return key in schema or any(_has_key(v, key) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_has_key(v, key) for v in schema)
+    return False
+
+
+# --- values jsonschema-rs cannot read -------------------------------------------------------------
+
+
+def _readable(value: Any, path: str) -> tuple[Any, list[Issue]]:
+    """``value`` with every integer too long to read and every lone surrogate replaced, and why.
+
+    Such values come only from Python callers or tolerant readers (``json.loads`` refuses the first);
+    jsonschema-rs would misread the integers and raise on the strings.
+    """
+    unread: list[Issue] = []
+    clean = _clean(value, path, unread)
+    return (value if not unread else clean), unread
+
+
+def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v, _child(path, k), unread) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, _child(path, i), unread) for i, v in enumerate(value)]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        digits = int(value.bit_length() * 0.30103)
+        unread.append(Issue("too_large", f"an integer of about {digits} digits cannot be checked", path))
+        return 0
+    if isinstance(value, str) and _has_surrogate(value):
+        text = "a string holding a lone surrogate (not Unicode text) cannot be checked"
+        unread.append(Issue("bad_string", text, path))
+        return ""
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+# --- errors as issues -----------------------------------------------------------------------------
+
+
+def _child(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if key.isidentifier():
+        return f"{path}.{key}"
+    return f"{path}[{_quoted(key)}]"
+
+
+def _quoted(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _join(path: str, parts: list[str | int]) -> str:
+    for part in parts:
+        path = _child(path, part)
+    return path
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        return "a very long integer"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _type_name(x: Any) -> str:
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "boolean"
+    if isinstance(x, int) or (isinstance(x, float) and x.is_integer()):
+        return "integer"
+    if isinstance(x, float):
+        return "number"
+    if isinstance(x, str):
+        return "string"
+    if isinstance(x, list):
+        return "array"
+    return "object" if isinstance(x, dict) else type(x).__name__
+
+
+def _at(schema: Any, schema_path: list[str | int]) -> Any:
+    """The subschema at ``schema_path``, or None when the path leaves the schema (through a $ref)."""
+    node = schema
+    for part in schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _issues(err: jsonschema_rs.ValidationError, where: str, schema: Any) -> Iterator[Issue]:
+    kind = err.kind
+    name = type(kind).__name__
+    code = CODES.get(name, "schema_violation")
+    x = err.instance
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        yield Issue(code, f"required argument {kind.property!r} is missing", _child(where, kind.property))
+    elif isinstance(
+        kind,
+        jsonschema_rs.ValidationErrorKind.AdditionalProperties
+        | jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+    ):
+        parent = _at(schema, err.schema_path[:-1])
+        props = parent.get("properties") if isinstance(parent, dict) else None
+        known = ", ".join(props) if isinstance(props, dict) and props else "none"
+        for key in kind.unexpected:
+            yield Issue(code, f"unexpected {key!r} (known: {known})", _child(where, key))
+    else:
+        yield Issue(code, _message(kind, x), where)
+
+
+def _message(kind: jsonschema_rs.ValidationErrorKind, x: Any) -> str:
+    k = jsonschema_rs.ValidationErrorKind
+    if isinstance(kind, k.Type):
+        return f"expected {' or '.join(kind.types)}, got {_type_name(x)} {_short(x)}"
+    if isinstance(kind, k.Enum):
+        return f"{_short(x)} is not one of {', '.join(_short(v) for v in kind.options)}"
+    if isinstance(kind, k.Constant):
+        return f"expected {_short(kind.expected_value)}, got {_short(x)}"
+    if isinstance(kind, k.Minimum):
+        return f"{_short(x)} is below {kind.limit}"
+    if isinstance(kind, k.ExclusiveMinimum):
+        return f"{_short(x)} is not above {kind.limit}"
+    if isinstance(kind, k.Maximum):
+        return f"{_short(x)} is above {kind.limit}"
+    if isinstance(kind, k.ExclusiveMaximum):
+        return f"{_short(x)} is not below {kind.limit}"
+    if isinstance(kind, k.MultipleOf):
+        return f"{_short(x)} is not a multiple of {kind.multiple_of}"
+    if isinstance(kind, k.MinLength):
+        return f"{_short(x)} is shorter than {kind.limit} characters"
+    if isinstance(kind, k.MaxLength):
+        return f"{_short(x)} is longer than {kind.limit} characters"
+    if isinstance(kind, k.Pattern):
+        return f"{_short(x)} does not match the pattern {kind.pattern!r}"
+    if isinstance(kind, k.Format):
+        return f"{_short(x)} is not a valid {kind.format}"
+    if isinstance(kind, k.MinItems):
+        return f"{len(x) if isinstance(x, list) else '?'} items, fewer than the {kind.limit} required"
+    if isinstance(kind, k.MaxItems):
+        return f"{len(x) if isinstance(x, list) else '?'} items, more than the {kind.limit} allowed"
+    if isinstance(kind, k.AdditionalItems):
+        return f"no item is allowed past index {kind.limit - 1}"
+    if isinstance(kind, k.UnevaluatedItems):
+        return f"no item is allowed at index {', '.join(str(i) for i in kind.unexpected)}"
+    if isinstance(kind, k.UniqueItems):
+        return f"{_short(x)} holds the same item twice"
+    if isinstance(kind, k.MinProperties):
+        return f"{len(x) if isinstance(x, dict) else '?'} keys, fewer than the {kind.limit} required"
+    if isinstance(kind, k.MaxProperties):
+        return f"{len(x) if isinstance(x, dict) else '?'} keys, more than the {kind.limit} allowed"
+    if isinstance(kind, k.FalseSchema):
+        return "no value is allowed here"
+    if isinstance(kind, k.AnyOf):
+        return f"{_short(x)} matches none of the allowed schemas (anyOf)"
+    if isinstance(kind, k.OneOfNotValid):
+        return f"{_short(x)} matches none of the alternatives (oneOf)"
+    if isinstance(kind, k.OneOfMultipleValid):
+        return f"{_short(x)} matches more than one alternative (oneOf)"
+    if isinstance(kind, k.Not):
+        return f"{_short(x)} matches a schema it must not match (not)"
+    if isinstance(kind, k.Contains):
+        return f"{_short(x)} holds too few or too many items that match (contains)"
+    return f"{_short(x)} does not match its schema ({kind.name})"
