@@ -87,6 +87,17 @@ CODES = {
 # jsonschema-rs cannot read them either, so they are reported as too_large instead of checked.
 _MAX_INT_BITS = 14_000  # a little under 4,300 decimal digits
 _REFERENCE_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+_NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+# jsonschema-rs reads an integer beyond Python's 4,300-digit limit as a value that is an "integer"
+# but not a "number" and passes any maximum; this guard, added where a subschema constrains numbers,
+# turns such a value away (and sends the call to the error path, which reports it as too_large).
+# Every other value passes it, so verdicts do not change; it costs the engine a few nanoseconds.
+_NUMBER_GUARD = {"anyOf": [{"not": {"type": "integer"}}, {"type": "number"}]}
+
+#: Keywords whose value is one subschema, a list of them, or a name -> subschema mapping.
+SUBSCHEMA_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
+SUBSCHEMA_MANY = ("anyOf", "oneOf", "allOf", "prefixItems")
+SUBSCHEMA_NAMED = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
 class CompiledSchema:
@@ -118,17 +129,26 @@ class CompiledSchema:
 
     def errors(self, value: Any, path: str = "$") -> list[Issue]:
         """Every problem with ``value`` (empty when it is valid), each at its path below ``path``."""
-        value, unread = _readable(value, path)
+        unread: list[Issue] = []
         try:
             found = list(self._validator.iter_errors(value))
-        except ValueError:  # a value jsonschema-rs still cannot read: say so rather than raise
-            return [*unread, Issue("schema_violation", "the value cannot be checked", path)]
+            # An unreadable integer fails the number guard, an anyOf: only then is the value searched.
+            if any(type(err.kind).__name__ == "AnyOf" for err in found):
+                value, unread = _readable(value, path)
+                if unread:
+                    found = list(self._validator.iter_errors(value))
+        except ValueError:  # a lone surrogate, which jsonschema-rs refuses to read
+            value, unread = _readable(value, path)
+            try:
+                found = list(self._validator.iter_errors(value))
+            except ValueError:  # still unreadable: say so rather than raise
+                return [*unread, Issue("schema_violation", "the value cannot be checked", path)]
         issues = list(unread)
         for err in found:
             where = _join(path, err.instance_path)
-            if unread and any(where.startswith(u.path) for u in unread):
+            if unread and any(_within(where, u.path) for u in unread):
                 continue  # the value there was replaced; its own issue says why
-            issues.extend(_issues(err, where, self.schema))
+            issues.extend(_issues(err, where, self.schema, value))
         return issues
 
     def format_warnings(self, value: Any, path: str = "$") -> list[Issue]:
@@ -146,7 +166,7 @@ class CompiledSchema:
             issue
             for err in found
             if type(err.kind).__name__ == "Format"
-            for issue in _issues(err, _join(path, err.instance_path), self.schema)
+            for issue in _issues(err, _join(path, err.instance_path), self.schema, value)
         ]
 
 
@@ -207,7 +227,7 @@ def json_equal(a: Any, b: Any) -> bool:
 def _build(schema: Mapping[str, Any] | bool, strict_format: bool) -> jsonschema_rs.Validator:
     try:
         return jsonschema_rs.validator_for(
-            schema if isinstance(schema, bool) else dict(schema),
+            _guarded(schema),
             validate_formats=strict_format,
             ignore_unknown_formats=True,
             offline=True,  # never fetch a remote $ref, whatever the schema says
@@ -216,6 +236,30 @@ def _build(schema: Mapping[str, Any] | bool, strict_format: bool) -> jsonschema_
         raise FncallError(f"the schema cannot be compiled: {exc.message}") from None
     except (ValueError, TypeError) as exc:
         raise FncallError(f"the schema cannot be compiled: {exc}") from None
+
+
+def _guarded(schema: Any) -> Any:
+    """``schema`` with :data:`_NUMBER_GUARD` added to every subschema that constrains numbers."""
+    if not isinstance(schema, Mapping):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in SUBSCHEMA_ONE:
+            out[key] = _guarded(value)
+        elif key in SUBSCHEMA_MANY and isinstance(value, list):
+            out[key] = [_guarded(sub) for sub in value]
+        elif key in SUBSCHEMA_NAMED and isinstance(value, Mapping):
+            out[key] = {name: _guarded(sub) for name, sub in value.items()}
+        else:
+            out[key] = value
+    types = schema.get("type")
+    numeric = types in ("integer", "number") or (
+        isinstance(types, list) and ("integer" in types or "number" in types)
+    )
+    if numeric or any(k in schema for k in _NUMERIC):
+        existing = out.get("allOf")
+        out["allOf"] = [*existing, _NUMBER_GUARD] if isinstance(existing, list) else [_NUMBER_GUARD]
+    return out
 
 
 def _has_key(schema: Any, key: str) -> bool:
@@ -235,25 +279,59 @@ def _readable(value: Any, path: str) -> tuple[Any, list[Issue]]:
     Such values come only from Python callers or tolerant readers (``json.loads`` refuses the first);
     jsonschema-rs would misread the integers and raise on the strings.
     """
+    if not _unreadable(value):
+        return value, []
     unread: list[Issue] = []
-    clean = _clean(value, path, unread)
-    return (value if not unread else clean), unread
+    return _clean(value, path, unread), unread
+
+
+def _unreadable(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isascii() and _has_surrogate(item):
+                return True
+        elif kind is int:
+            if item.bit_length() > _MAX_INT_BITS:
+                return True
+        elif kind is dict:
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif isinstance(item, int | str) and not isinstance(item, bool):
+            return True  # a subclass: let the careful pass decide
+    return False
 
 
 def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
     if isinstance(value, dict):
-        return {k: _clean(v, _child(path, k), unread) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if isinstance(k, str) and _has_surrogate(k):
+                text = "a key holding a lone surrogate (not Unicode text) cannot be checked"
+                unread.append(Issue("bad_string", text, _child(path, k.encode("utf-8", "replace").decode())))
+            else:
+                out[k] = _clean(v, _child(path, k), unread)
+        return out
     if isinstance(value, list | tuple):
         return [_clean(v, _child(path, i), unread) for i, v in enumerate(value)]
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
-        digits = int(value.bit_length() * 0.30103)
-        unread.append(Issue("too_large", f"an integer of about {digits} digits cannot be checked", path))
+        digits = int(value.bit_length() * 0.30103) + 1
+        text = f"an integer of about {digits} digits, more than the 4300 that can be read and checked"
+        unread.append(Issue("too_large", text, path))
         return 0
     if isinstance(value, str) and _has_surrogate(value):
         text = "a string holding a lone surrogate (not Unicode text) cannot be checked"
         unread.append(Issue("bad_string", text, path))
         return ""
     return value
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or (path.startswith(root) and path[len(root)] in ".[")
 
 
 def _has_surrogate(text: str) -> bool:
@@ -288,8 +366,8 @@ def _join(path: str, parts: list[str | int]) -> str:
 def _short(value: Any, limit: int = 40) -> str:
     try:
         text = repr(value)
-    except ValueError:  # an integer too long to print
-        return "a very long integer"
+    except ValueError:  # an integer too long to print, or a value holding one
+        return "(an integer too long to print)" if isinstance(value, int) else "(a value too long to print)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -309,6 +387,15 @@ def _type_name(x: Any) -> str:
     return "object" if isinstance(x, dict) else type(x).__name__
 
 
+def _value_at(value: Any, instance_path: list[str | int]) -> Any:
+    for part in instance_path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
 def _at(schema: Any, schema_path: list[str | int]) -> Any:
     """The subschema at ``schema_path``, or None when the path leaves the schema (through a $ref)."""
     node = schema
@@ -320,77 +407,61 @@ def _at(schema: Any, schema_path: list[str | int]) -> Any:
     return node
 
 
-def _issues(err: jsonschema_rs.ValidationError, where: str, schema: Any) -> Iterator[Issue]:
+def _issues(err: jsonschema_rs.ValidationError, where: str, schema: Any, value: Any) -> Iterator[Issue]:
     kind = err.kind
-    name = type(kind).__name__
-    code = CODES.get(name, "schema_violation")
-    x = err.instance
-    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
-        yield Issue(code, f"required argument {kind.property!r} is missing", _child(where, kind.property))
-    elif isinstance(
-        kind,
-        jsonschema_rs.ValidationErrorKind.AdditionalProperties
-        | jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
-    ):
+    kind_name = type(kind).__name__
+    code = CODES.get(kind_name, "schema_violation")
+    if kind_name == "Required":
+        name = kind.property  # type: ignore[attr-defined]
+        yield Issue(code, f"required argument {name!r} is missing", _child(where, name))
+    elif kind_name in ("AdditionalProperties", "UnevaluatedProperties"):
         parent = _at(schema, err.schema_path[:-1])
         props = parent.get("properties") if isinstance(parent, dict) else None
         known = ", ".join(props) if isinstance(props, dict) and props else "none"
-        for key in kind.unexpected:
+        for key in kind.unexpected:  # type: ignore[attr-defined]
             yield Issue(code, f"unexpected {key!r} (known: {known})", _child(where, key))
     else:
-        yield Issue(code, _message(kind, x), where)
+        message = _MESSAGES.get(kind_name)
+        x = err.instance
+        if x is None:  # jsonschema-rs gives null for a value it could not read back: take ours
+            x = _value_at(value, err.instance_path)
+        text = (
+            message(kind, x)
+            if message is not None
+            else f"{_short(x)} does not match its schema ({kind.name})"
+        )
+        yield Issue(code, text, where)
 
 
-def _message(kind: jsonschema_rs.ValidationErrorKind, x: Any) -> str:
-    k = jsonschema_rs.ValidationErrorKind
-    if isinstance(kind, k.Type):
-        return f"expected {' or '.join(kind.types)}, got {_type_name(x)} {_short(x)}"
-    if isinstance(kind, k.Enum):
-        return f"{_short(x)} is not one of {', '.join(_short(v) for v in kind.options)}"
-    if isinstance(kind, k.Constant):
-        return f"expected {_short(kind.expected_value)}, got {_short(x)}"
-    if isinstance(kind, k.Minimum):
-        return f"{_short(x)} is below {kind.limit}"
-    if isinstance(kind, k.ExclusiveMinimum):
-        return f"{_short(x)} is not above {kind.limit}"
-    if isinstance(kind, k.Maximum):
-        return f"{_short(x)} is above {kind.limit}"
-    if isinstance(kind, k.ExclusiveMaximum):
-        return f"{_short(x)} is not below {kind.limit}"
-    if isinstance(kind, k.MultipleOf):
-        return f"{_short(x)} is not a multiple of {kind.multiple_of}"
-    if isinstance(kind, k.MinLength):
-        return f"{_short(x)} is shorter than {kind.limit} characters"
-    if isinstance(kind, k.MaxLength):
-        return f"{_short(x)} is longer than {kind.limit} characters"
-    if isinstance(kind, k.Pattern):
-        return f"{_short(x)} does not match the pattern {kind.pattern!r}"
-    if isinstance(kind, k.Format):
-        return f"{_short(x)} is not a valid {kind.format}"
-    if isinstance(kind, k.MinItems):
-        return f"{len(x) if isinstance(x, list) else '?'} items, fewer than the {kind.limit} required"
-    if isinstance(kind, k.MaxItems):
-        return f"{len(x) if isinstance(x, list) else '?'} items, more than the {kind.limit} allowed"
-    if isinstance(kind, k.AdditionalItems):
-        return f"no item is allowed past index {kind.limit - 1}"
-    if isinstance(kind, k.UnevaluatedItems):
-        return f"no item is allowed at index {', '.join(str(i) for i in kind.unexpected)}"
-    if isinstance(kind, k.UniqueItems):
-        return f"{_short(x)} holds the same item twice"
-    if isinstance(kind, k.MinProperties):
-        return f"{len(x) if isinstance(x, dict) else '?'} keys, fewer than the {kind.limit} required"
-    if isinstance(kind, k.MaxProperties):
-        return f"{len(x) if isinstance(x, dict) else '?'} keys, more than the {kind.limit} allowed"
-    if isinstance(kind, k.FalseSchema):
-        return "no value is allowed here"
-    if isinstance(kind, k.AnyOf):
-        return f"{_short(x)} matches none of the allowed schemas (anyOf)"
-    if isinstance(kind, k.OneOfNotValid):
-        return f"{_short(x)} matches none of the alternatives (oneOf)"
-    if isinstance(kind, k.OneOfMultipleValid):
-        return f"{_short(x)} matches more than one alternative (oneOf)"
-    if isinstance(kind, k.Not):
-        return f"{_short(x)} matches a schema it must not match (not)"
-    if isinstance(kind, k.Contains):
-        return f"{_short(x)} holds too few or too many items that match (contains)"
-    return f"{_short(x)} does not match its schema ({kind.name})"
+def _count(x: Any, unit: str) -> str:
+    return f"{len(x)} {unit}" if isinstance(x, list | dict) else f"? {unit}"
+
+
+# fncall's own message per jsonschema-rs error kind, from the kind's fields and the bad value.
+_MESSAGES: dict[str, Callable[[Any, Any], str]] = {
+    "Type": lambda k, x: f"expected {' or '.join(k.types)}, got {_type_name(x)} {_short(x)}",
+    "Enum": lambda k, x: f"{_short(x)} is not one of {', '.join(_short(v) for v in k.options)}",
+    "Constant": lambda k, x: f"expected {_short(k.expected_value)}, got {_short(x)}",
+    "Minimum": lambda k, x: f"{_short(x)} is below {k.limit}",
+    "ExclusiveMinimum": lambda k, x: f"{_short(x)} is not above {k.limit}",
+    "Maximum": lambda k, x: f"{_short(x)} is above {k.limit}",
+    "ExclusiveMaximum": lambda k, x: f"{_short(x)} is not below {k.limit}",
+    "MultipleOf": lambda k, x: f"{_short(x)} is not a multiple of {k.multiple_of}",
+    "MinLength": lambda k, x: f"{_short(x)} is shorter than {k.limit} characters",
+    "MaxLength": lambda k, x: f"{_short(x)} is longer than {k.limit} characters",
+    "Pattern": lambda k, x: f"{_short(x)} does not match the pattern {k.pattern!r}",
+    "Format": lambda k, x: f"{_short(x)} is not a valid {k.format}",
+    "MinItems": lambda k, x: f"{_count(x, 'items')}, fewer than the {k.limit} required",
+    "MaxItems": lambda k, x: f"{_count(x, 'items')}, more than the {k.limit} allowed",
+    "AdditionalItems": lambda k, x: f"no item is allowed past index {k.limit - 1}",
+    "UnevaluatedItems": lambda k, x: f"no item is allowed at index {', '.join(map(str, k.unexpected))}",
+    "UniqueItems": lambda k, x: f"{_short(x)} holds the same item twice",
+    "MinProperties": lambda k, x: f"{_count(x, 'keys')}, fewer than the {k.limit} required",
+    "MaxProperties": lambda k, x: f"{_count(x, 'keys')}, more than the {k.limit} allowed",
+    "FalseSchema": lambda k, x: "no value is allowed here",
+    "AnyOf": lambda k, x: f"{_short(x)} matches none of the allowed schemas (anyOf)",
+    "OneOfNotValid": lambda k, x: f"{_short(x)} matches none of the alternatives (oneOf)",
+    "OneOfMultipleValid": lambda k, x: f"{_short(x)} matches more than one alternative (oneOf)",
+    "Not": lambda k, x: f"{_short(x)} matches a schema it must not match (not)",
+    "Contains": lambda k, x: f"{_short(x)} holds too few or too many items that match (contains)",
+}
