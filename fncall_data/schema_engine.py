@@ -30,6 +30,7 @@ __all__ = [
     "compile_schema",
     "external_references",
     "json_equal",
+    "unknown_dialects",
 ]
 
 #: The formats ``strict_format=True`` asserts (jsonschema-rs's own checkers); any other is ignored.
@@ -198,6 +199,46 @@ def external_references(schema: Any) -> list[str]:
             for key, value in node.items():
                 if key in _REFERENCE_KEYS and isinstance(value, str):
                     if not value.startswith("#"):
+                        found.append(value)
+                elif key not in ("enum", "const", "default", "examples"):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(set(found))
+
+
+#: The ``$schema`` values fncall reads (each JSON Schema draft jsonschema-rs implements).
+KNOWN_DIALECTS = frozenset(
+    f"{scheme}://json-schema.org/{path}{end}"
+    for scheme in ("http", "https")
+    for path in (
+        "draft/2020-12/schema",
+        "draft/2019-09/schema",
+        "draft-07/schema",
+        "draft-06/schema",
+        "draft-04/schema",
+    )
+    for end in ("", "#")
+)
+
+
+def unknown_dialects(schema: Any) -> list[str]:
+    """Every ``$schema`` in ``schema`` that names no draft fncall knows (a custom meta-schema).
+
+    Such a meta-schema would have to be fetched; fncall refuses it instead.
+
+    Example:
+        >>> unknown_dialects({"$schema": "https://example.org/my-meta.json"})
+        ['https://example.org/my-meta.json']
+    """
+    found: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "$schema" and isinstance(value, str):
+                    if value not in KNOWN_DIALECTS:
                         found.append(value)
                 elif key not in ("enum", "const", "default", "examples"):
                     stack.append(value)

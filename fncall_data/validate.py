@@ -20,7 +20,7 @@ from typing import Any
 
 from fncall_data.errors import FncallError
 from fncall_data.issues import Issue
-from fncall_data.schema_engine import CompiledSchema, compile_schema, external_references
+from fncall_data.schema_engine import CompiledSchema, compile_schema, external_references, unknown_dialects
 from fncall_data.tools import to_tool
 from fncall_data.types import Tool, ToolCall
 
@@ -191,7 +191,7 @@ def validate_value(
         >>> [(i.code, i.path) for i in validate_value([1, "x"], schema)]
         [('wrong_type', '$[1]')]
     """
-    refs = external_references(schema)
+    refs = external_references(schema) + unknown_dialects(schema)
     if refs:
         raise FncallError(
             f"the schema refers outside itself ({', '.join(refs)}); only '#...' references are read"
