@@ -22,6 +22,7 @@ import jsonschema_rs
 
 from fncall_data.errors import FncallError
 from fncall_data.issues import Issue
+from fncall_data.tool_schema import SUBSCHEMA_MANY, SUBSCHEMA_NAMED, SUBSCHEMA_ONE
 
 __all__ = [
     "ASSERTED_FORMATS",
@@ -95,10 +96,7 @@ _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multi
 # Every other value passes it, so verdicts do not change; it costs the engine a few nanoseconds.
 _NUMBER_GUARD = {"anyOf": [{"not": {"type": "integer"}}, {"type": "number"}]}
 
-#: Keywords whose value is one subschema, a list of them, or a name -> subschema mapping.
-SUBSCHEMA_ONE = ("items", "additionalProperties", "not", "contains", "propertyNames", "if", "then", "else")
-SUBSCHEMA_MANY = ("anyOf", "oneOf", "allOf", "prefixItems")
-SUBSCHEMA_NAMED = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_NAMED = (*SUBSCHEMA_NAMED, "$defs", "definitions")
 
 
 class CompiledSchema:
@@ -289,7 +287,7 @@ def _guarded(schema: Any) -> Any:
             out[key] = _guarded(value)
         elif key in SUBSCHEMA_MANY and isinstance(value, list):
             out[key] = [_guarded(sub) for sub in value]
-        elif key in SUBSCHEMA_NAMED and isinstance(value, Mapping):
+        elif key in _NAMED and isinstance(value, Mapping):
             out[key] = {name: _guarded(sub) for name, sub in value.items()}
         else:
             out[key] = value
@@ -461,6 +459,8 @@ def _issues(err: jsonschema_rs.ValidationError, where: str, schema: Any, value: 
         known = ", ".join(props) if isinstance(props, dict) and props else "none"
         for key in kind.unexpected:  # type: ignore[attr-defined]
             yield Issue(code, f"unexpected {key!r} (known: {known})", _child(where, key))
+    elif kind_name == "FalseSchema" and err.schema_path[-1:] == ["items"]:  # "items": false
+        yield Issue("unexpected_item", f"no item is allowed at index {err.instance_path[-1]}", where)
     else:
         message = _MESSAGES.get(kind_name)
         x = err.instance
