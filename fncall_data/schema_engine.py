@@ -15,7 +15,7 @@ Nothing here reaches the network: validators are built with retrieval disabled, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -97,6 +97,7 @@ _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multi
 _NUMBER_GUARD = {"anyOf": [{"not": {"type": "integer"}}, {"type": "number"}]}
 
 _NAMED = (*SUBSCHEMA_NAMED, "$defs", "definitions")
+_ANY_OF = jsonschema_rs.ValidationErrorKind.AnyOf
 
 
 class CompiledSchema:
@@ -108,7 +109,15 @@ class CompiledSchema:
         (True, ['missing_required'])
     """
 
-    __slots__ = ("_format_validator", "_validator", "has_formats", "is_valid", "schema", "strict_format")
+    __slots__ = (
+        "_format_validator",
+        "_known",
+        "_validator",
+        "has_formats",
+        "is_valid",
+        "schema",
+        "strict_format",
+    )
 
     def __init__(self, schema: Mapping[str, Any] | bool, *, strict_format: bool = False) -> None:
         self.schema = schema
@@ -118,6 +127,7 @@ class CompiledSchema:
         self.is_valid: Callable[[Any], bool] = self._validator.is_valid
         self.has_formats = _has_key(schema, "format")
         self._format_validator = self._validator if strict_format else None
+        self._known: dict[tuple[str | int, ...], str] = {}
 
     def accepts(self, value: Any) -> bool:
         """The verdict alone, never raising: a value the engine cannot read is not accepted."""
@@ -132,10 +142,12 @@ class CompiledSchema:
         try:
             found = list(self._validator.iter_errors(value))
             # An unreadable integer fails the number guard, an anyOf: only then is the value searched.
-            if any(type(err.kind).__name__ == "AnyOf" for err in found):
-                value, unread = _readable(value, path)
-                if unread:
-                    found = list(self._validator.iter_errors(value))
+            for err in found:
+                if type(err.kind) is _ANY_OF:
+                    value, unread = _readable(value, path)
+                    if unread:
+                        found = list(self._validator.iter_errors(value))
+                    break
         except ValueError:  # a lone surrogate, which jsonschema-rs refuses to read
             value, unread = _readable(value, path)
             try:
@@ -144,11 +156,22 @@ class CompiledSchema:
                 return [*unread, Issue("schema_violation", "the value cannot be checked", path)]
         issues = list(unread)
         for err in found:
-            where = _join(path, err.instance_path)
+            where = _join(path, err.instance_path) if err.instance_path else path
             if unread and any(_within(where, u.path) for u in unread):
                 continue  # the value there was replaced; its own issue says why
-            issues.extend(_issues(err, where, self.schema, value))
+            _add_issues(issues, err, where, self, value)
         return issues
+
+    def known_properties(self, schema_path: tuple[str | int, ...]) -> str:
+        """The declared property names of the subschema at ``schema_path``, for messages (cached)."""
+        known = self._known.get(schema_path)
+        if known is None:
+            parent = _at(self.schema, list(schema_path))
+            props = parent.get("properties") if isinstance(parent, dict) else None
+            known = self._known[schema_path] = (
+                ", ".join(props) if isinstance(props, dict) and props else "none"
+            )
+        return known
 
     def format_warnings(self, value: Any, path: str = "$") -> list[Issue]:
         """The ``bad_format`` issues ``strict_format=True`` would report, whatever this schema asserts."""
@@ -165,7 +188,7 @@ class CompiledSchema:
             issue
             for err in found
             if type(err.kind).__name__ == "Format"
-            for issue in _issues(err, _join(path, err.instance_path), self.schema, value)
+            for issue in _add_issues([], err, _join(path, err.instance_path), self, value)
         ]
 
 
@@ -410,20 +433,21 @@ def _short(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_TYPE_NAMES: dict[type, str] = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    str: "string",
+    list: "array",
+    tuple: "array",
+    dict: "object",
+}
+
+
 def _type_name(x: Any) -> str:
-    if x is None:
-        return "null"
-    if isinstance(x, bool):
-        return "boolean"
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer()):
-        return "integer"
-    if isinstance(x, float):
-        return "number"
-    if isinstance(x, str):
-        return "string"
-    if isinstance(x, list):
-        return "array"
-    return "object" if isinstance(x, dict) else type(x).__name__
+    if type(x) is float:
+        return "integer" if x.is_integer() else "number"
+    return _TYPE_NAMES.get(type(x)) or type(x).__name__
 
 
 def _value_at(value: Any, instance_path: list[str | int]) -> Any:
@@ -446,32 +470,38 @@ def _at(schema: Any, schema_path: list[str | int]) -> Any:
     return node
 
 
-def _issues(err: jsonschema_rs.ValidationError, where: str, schema: Any, value: Any) -> Iterator[Issue]:
+def _add_issues(
+    out: list[Issue], err: jsonschema_rs.ValidationError, where: str, compiled: CompiledSchema, value: Any
+) -> list[Issue]:
+    """Append the issues of one jsonschema-rs error (several for several unexpected keys) to ``out``."""
     kind = err.kind
     kind_name = type(kind).__name__
-    code = CODES.get(kind_name, "schema_violation")
-    if kind_name == "Required":
-        name = kind.property  # type: ignore[attr-defined]
-        yield Issue(code, f"required argument {name!r} is missing", _child(where, name))
-    elif kind_name in ("AdditionalProperties", "UnevaluatedProperties"):
-        parent = _at(schema, err.schema_path[:-1])
-        props = parent.get("properties") if isinstance(parent, dict) else None
-        known = ", ".join(props) if isinstance(props, dict) and props else "none"
-        for key in kind.unexpected:  # type: ignore[attr-defined]
-            yield Issue(code, f"unexpected {key!r} (known: {known})", _child(where, key))
-    elif kind_name == "FalseSchema" and err.schema_path[-1:] == ["items"]:  # "items": false
-        yield Issue("unexpected_item", f"no item is allowed at index {err.instance_path[-1]}", where)
-    else:
-        message = _MESSAGES.get(kind_name)
+    message = _MESSAGES.get(kind_name)
+    if message is not None:
         x = err.instance
         if x is None:  # jsonschema-rs gives null for a value it could not read back: take ours
             x = _value_at(value, err.instance_path)
+        out.append(Issue(CODES.get(kind_name, "schema_violation"), message(kind, x), where))
+    elif kind_name == "Required":
+        name = kind.property  # type: ignore[attr-defined]
+        out.append(Issue("missing_required", f"required argument {name!r} is missing", _child(where, name)))
+    elif kind_name in ("AdditionalProperties", "UnevaluatedProperties"):
+        known = compiled.known_properties(tuple(err.schema_path[:-1]))
+        for key in kind.unexpected:  # type: ignore[attr-defined]
+            out.append(
+                Issue("unexpected_argument", f"unexpected {key!r} (known: {known})", _child(where, key))
+            )
+    elif kind_name == "FalseSchema" and err.schema_path[-1:] == ["items"]:  # "items": false
+        out.append(Issue("unexpected_item", f"no item is allowed at index {err.instance_path[-1]}", where))
+    else:
+        x = err.instance if err.instance is not None else _value_at(value, err.instance_path)
         text = (
-            message(kind, x)
-            if message is not None
+            "no value is allowed here"
+            if kind_name == "FalseSchema"
             else f"{_short(x)} does not match its schema ({kind.name})"
         )
-        yield Issue(code, text, where)
+        out.append(Issue(CODES.get(kind_name, "schema_violation"), text, where))
+    return out
 
 
 def _count(x: Any, unit: str) -> str:
@@ -499,7 +529,6 @@ _MESSAGES: dict[str, Callable[[Any, Any], str]] = {
     "UniqueItems": lambda k, x: f"{_short(x)} holds the same item twice",
     "MinProperties": lambda k, x: f"{_count(x, 'keys')}, fewer than the {k.limit} required",
     "MaxProperties": lambda k, x: f"{_count(x, 'keys')}, more than the {k.limit} allowed",
-    "FalseSchema": lambda k, x: "no value is allowed here",
     "AnyOf": lambda k, x: f"{_short(x)} matches none of the allowed schemas (anyOf)",
     "OneOfNotValid": lambda k, x: f"{_short(x)} matches none of the alternatives (oneOf)",
     "OneOfMultipleValid": lambda k, x: f"{_short(x)} matches more than one alternative (oneOf)",
