@@ -15,7 +15,7 @@ Nothing here reaches the network: validators are built with retrieval disabled, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -212,20 +212,23 @@ def external_references(schema: Any) -> list[str]:
         >>> external_references({"properties": {"a": {"$ref": "https://x.org/a.json"}, "b": {"$ref": "#"}}})
         ['https://x.org/a.json']
     """
-    found: list[str] = []
+    return sorted({v for v in _keyword_strings(schema, _REFERENCE_KEYS) if not v.startswith("#")})
+
+
+def _keyword_strings(schema: Any, keys: tuple[str, ...]) -> Iterator[str]:
+    """The string values of ``keys`` anywhere in ``schema``, outside values that are data (enum, ...)."""
     stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in _REFERENCE_KEYS and isinstance(value, str):
-                    if not value.startswith("#"):
-                        found.append(value)
+                if key in keys:
+                    if isinstance(value, str):
+                        yield value
                 elif key not in ("enum", "const", "default", "examples"):
                     stack.append(value)
         elif isinstance(node, list):
             stack.extend(node)
-    return sorted(set(found))
 
 
 #: The ``$schema`` values fncall reads (each JSON Schema draft jsonschema-rs implements).
@@ -252,20 +255,7 @@ def unknown_dialects(schema: Any) -> list[str]:
         >>> unknown_dialects({"$schema": "https://example.org/my-meta.json"})
         ['https://example.org/my-meta.json']
     """
-    found: list[str] = []
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "$schema" and isinstance(value, str):
-                    if value not in KNOWN_DIALECTS:
-                        found.append(value)
-                elif key not in ("enum", "const", "default", "examples"):
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return sorted(set(found))
+    return sorted({v for v in _keyword_strings(schema, ("$schema",)) if v not in KNOWN_DIALECTS})
 
 
 def json_equal(a: Any, b: Any) -> bool:
