@@ -10,8 +10,9 @@ Every engine sees the same schemas (closed as fncall closes tools) and the same 
 the same verdict on every call before anything is timed.
 
 What is timed, per call, on one core in one process; each figure is the median over ``--repeats``
-runs; each ratio is the median of the per-run ratios, fncall and its baseline timed in turn (in
-alternating order) so that each pair sees the same machine:
+runs of chunks of 50 calls; each ratio is the median of the per-chunk ratios, fncall and its baseline
+timed on the same chunk one after the other (in alternating order) so that each pair sees the same
+machine:
 
 - valid calls, verdict only: ``Toolbox.validate_call`` against raw jsonschema-rs ``is_valid`` with
   the dict lookup of the tool's validator (target: at most 1.5x);
@@ -285,19 +286,26 @@ def per_call_us(fn: Callable[[Any], object], items: list[Any]) -> float:
 
 
 def side_by_side(
-    fns: dict[str, Callable[[Any], object]], items: list[Any], repeats: int
+    fns: dict[str, Callable[[Any], object]], items: list[Any], repeats: int, chunk: int = 50
 ) -> tuple[dict[str, float], float]:
-    """Median µs per item of each function, and the median of the per-repeat ratios of the second to
-    the first (the baseline). The functions run in turn within each repeat, in alternating order, so
-    that each pair sees the same machine: on a shared machine the paired ratio is the steady figure.
+    """Median µs per item of each function, and the median of the paired ratios of the second to the
+    first (the baseline).
+
+    The items are timed in chunks of ``chunk``, every function on the same chunk one after another
+    (in alternating order), so that each pair of samples sees the same machine; on a shared machine
+    a sample that a context switch hit is an outlier that the medians leave out.
     """
     times: dict[str, list[float]] = {name: [] for name in fns}
+    ratios: list[float] = []
     order = list(fns.items())
-    for r in range(repeats):
-        for name, fn in order if r % 2 == 0 else order[::-1]:
-            times[name].append(per_call_us(fn, items))
     first, second = list(fns)[:2]
-    ratios = [b / a for a, b in zip(times[first], times[second], strict=True)]
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    for r in range(repeats):
+        for part in chunks:
+            sample = {name: per_call_us(fn, part) for name, fn in (order if r % 2 == 0 else order[::-1])}
+            for name, value in sample.items():
+                times[name].append(value)
+            ratios.append(sample[second] / sample[first])
     return {name: statistics.median(t) for name, t in times.items()}, statistics.median(ratios)
 
 
