@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from fncall_data.check import check_output
 from fncall_data.cli.main import cli
+from fncall_data.errors import FncallError
 from fncall_data.formats import RowWarning, load_records
 from fncall_data.records import check_file
 from fncall_data.schema_engine import ASSERTED_FORMATS
@@ -154,6 +155,10 @@ def test_library_default_and_strict_format() -> None:
     text = f"<tool_call>{json.dumps(call)}</tool_call>"
     assert check_output(text, [tool]).valid
     assert [i.code for i in check_output(text, [tool], strict_format=True).issues] == ["bad_format"]
+    strict_box = Toolbox([tool], strict_format=True)
+    assert [i.code for i in check_output(text, strict_box).issues] == ["bad_format"]
+    with pytest.raises(FncallError, match="needs a Toolbox built with strict_format=True"):
+        check_output(text, Toolbox([tool]), strict_format=True)
     good = {"name": "schedule_meeting", "arguments": {"title": "x", "when": "2026-03-02T09:30:00Z"}}
     assert validate_call(good, [tool], strict_format=True) == []
 
