@@ -83,7 +83,7 @@ def test_a_tool_that_allows_extra_keys_keeps_them() -> None:
     assert validate_call({"name": "log", "arguments": {"anything": 1}}, [tool]) == []
 
 
-def test_unhandled_keywords_fall_back_to_jsonschema_with_codes() -> None:
+def test_composites_references_and_unique_items_have_their_codes() -> None:
     tool = Tool(
         name="pick",
         parameters={
