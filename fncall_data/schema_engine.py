@@ -97,7 +97,8 @@ _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multi
 _NUMBER_GUARD = {"anyOf": [{"not": {"type": "integer"}}, {"type": "number"}]}
 
 _NAMED = (*SUBSCHEMA_NAMED, "$defs", "definitions")
-_ANY_OF = jsonschema_rs.ValidationErrorKind.AnyOf
+_KINDS = jsonschema_rs.ValidationErrorKind
+_ANY_OF = _KINDS.AnyOf
 
 
 class CompiledSchema:
@@ -472,12 +473,12 @@ def _add_issues(
         if x is None:  # jsonschema-rs gives null for a value it could not read back: take ours
             x = _value_at(value, err.instance_path)
         out.append(Issue(CODES.get(kind_name, "schema_violation"), message(kind, x), where))
-    elif kind_name == "Required":
-        name = kind.property  # type: ignore[attr-defined]
+    elif isinstance(kind, _KINDS.Required):
+        name = kind.property
         out.append(Issue("missing_required", f"required argument {name!r} is missing", _child(where, name)))
-    elif kind_name in ("AdditionalProperties", "UnevaluatedProperties"):
+    elif isinstance(kind, _KINDS.AdditionalProperties | _KINDS.UnevaluatedProperties):
         known = compiled.known_properties(tuple(err.schema_path[:-1]))
-        for key in kind.unexpected:  # type: ignore[attr-defined]
+        for key in kind.unexpected:
             out.append(
                 Issue("unexpected_argument", f"unexpected {key!r} (known: {known})", _child(where, key))
             )

@@ -101,9 +101,9 @@ class Toolbox:
             if type(call) is dict:
                 if self._checks[call["name"]](call["arguments"]):
                     return []
-            elif self._checks[call.name](call.arguments):  # type: ignore[union-attr]  # a ToolCall
+            elif isinstance(call, ToolCall) and self._checks[call.name](call.arguments):
                 return []
-        except (AttributeError, KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):
             pass  # a key missing, an unknown or unhashable name, a value the engine cannot read
         name, arguments = _parts(call)
         schema = self._schemas.get(name) if isinstance(name, str) else None
