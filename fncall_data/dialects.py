@@ -92,7 +92,12 @@ _OLDER_DRAFTS = frozenset(
 
 
 def uses_older_keywords(schema: Any) -> bool:
-    """Whether ``schema`` (at any depth) uses a keyword :func:`older_to_json_schema` rewrites."""
+    """Whether ``schema`` (at any depth) uses a keyword :func:`older_to_json_schema` rewrites.
+
+    Example:
+        >>> uses_older_keywords({"type": "object", "properties": {"a": {"type": "string", "nullable": True}}})
+        True
+    """
     if isinstance(schema, list):
         return any(uses_older_keywords(v) for v in schema)
     if not isinstance(schema, dict):
