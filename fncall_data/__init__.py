@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "tool_from_openai",
     "validate_call",
     "validate_calls",
+    "validate_value",
     "write_records",
 ]
 
@@ -89,6 +92,7 @@ _HOMES = {
     "Toolbox": "validate",
     "validate_call": "validate",
     "validate_calls": "validate",
+    "validate_value": "validate",
     "check_file": "records",
     "check_record": "records",
     "load_tools": "tools",
@@ -119,7 +123,7 @@ if TYPE_CHECKING:
         tool_from_openai,
     )
     from fncall_data.types import CATEGORIES, Answer, Message, Record, Tool, ToolCall, parse_record
-    from fncall_data.validate import Toolbox, validate_call, validate_calls
+    from fncall_data.validate import Toolbox, validate_call, validate_calls, validate_value
 
 
 def __getattr__(name: str) -> Any:
@@ -133,3 +137,24 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
+
+
+class _Package(types.ModuleType):
+    """This package, keeping its exported functions where a submodule has the same name.
+
+    Importing ``fncall_data.extract`` (or ``fncall_data.generate``) binds that module on the package
+    under its own name, which would hide the function ``extract`` (``generate``) that ``__all__``
+    promises, depending on what was imported first. The function is kept instead; the module stays
+    importable by its dotted name (``from fncall_data.extract import Extraction``).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and _HOMES.get(name) == name == value.__name__.rpartition(".")[2]
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

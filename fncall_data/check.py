@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fncall_data.errors import FncallError
 from fncall_data.extract import Extraction, extract
 from fncall_data.issues import Issue
 from fncall_data.types import Tool
@@ -47,10 +48,21 @@ def check_output(
     tools: Toolbox | Iterable[Tool] | None = None,
     *,
     strict: bool = False,
+    strict_format: bool = False,
 ) -> OutputCheck:
     """Extract the calls from ``output`` and validate each one against ``tools``.
 
     Without tools, only extraction is checked. Never raises on any output.
+
+    Args:
+        output: the model's text, or a decoded object (see :func:`fncall_data.extract.extract`).
+        tools: a :class:`Toolbox` (compiled once: the fast way for many outputs) or tools.
+        strict: turn every extraction repair into an error.
+        strict_format: assert ``format``; by default it is an annotation. A Toolbox keeps the mode
+            it was built with: pass ``Toolbox(tools, strict_format=True)`` to assert with one.
+
+    Raises:
+        FncallError: ``strict_format=True`` with a Toolbox built without it (never for an output).
 
     Example:
         >>> t = Tool(name="f", parameters={"type": "object", "properties": {"n": {"type": "integer"}}})
@@ -61,6 +73,11 @@ def check_output(
     extraction = extract(output, strict=strict)
     issues = list(extraction.errors)
     if tools is not None:
-        box = tools if isinstance(tools, Toolbox) else Toolbox(tools)
+        if isinstance(tools, Toolbox):
+            if strict_format and not tools.strict_format:
+                raise FncallError("strict_format=True needs a Toolbox built with strict_format=True")
+            box = tools
+        else:
+            box = Toolbox(tools, strict_format=strict_format)
         issues.extend(box.validate_calls(extraction.calls))
     return OutputCheck(extraction, tuple(issues))

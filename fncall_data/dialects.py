@@ -2,8 +2,10 @@
 
 Public datasets describe tool arguments in their own notations: the Berkeley Function Calling
 Leaderboard (Gorilla) writes ``"type": "dict"`` and ``"float"``, xLAM writes Python type strings such
-as ``"List[int]"`` or ``"str, optional"``. These pure functions turn both into the schemas that
-:class:`fncall_data.types.Tool` holds; they never modify their input.
+as ``"List[int]"`` or ``"str, optional"``, and older specs use Draft 7 (tuple ``items``,
+``dependencies``), Draft 4 (boolean ``exclusiveMinimum``) or OpenAPI 3.0 (``nullable``). These pure
+functions turn them into the schemas that :class:`fncall_data.types.Tool` holds; they never modify
+their input.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from fncall_data.errors import FncallError
 
-__all__ = ["gorilla_to_json_schema", "xlam_to_json_schema"]
+__all__ = ["gorilla_to_json_schema", "older_to_json_schema", "uses_older_keywords", "xlam_to_json_schema"]
 
 # Gorilla names that JSON Schema spells differently; None means "no type constraint".
 _GORILLA_TYPES: dict[str, str | None] = {
@@ -77,6 +79,118 @@ def _gorilla(schema: dict[str, Any], where: str) -> dict[str, Any]:
             out[key] = value
     if "type" not in schema and "properties" in schema:
         out = {"type": "object", **out}
+    return out
+
+
+# Keywords and values that only Draft 4/6/7 or OpenAPI 3.0 write (draft 2020-12 reads them otherwise).
+_OLDER_DRAFTS = frozenset(
+    f"http{s}://json-schema.org/draft-0{n}/schema{end}"
+    for s in ("", "s")
+    for n in (4, 6, 7)
+    for end in ("", "#")
+)
+
+
+def uses_older_keywords(schema: Any) -> bool:
+    """Whether ``schema`` (at any depth) uses a keyword :func:`older_to_json_schema` rewrites.
+
+    Example:
+        >>> uses_older_keywords({"type": "object", "properties": {"a": {"type": "string", "nullable": True}}})
+        True
+    """
+    if isinstance(schema, list):
+        return any(uses_older_keywords(v) for v in schema)
+    if not isinstance(schema, dict):
+        return False
+    if (
+        isinstance(schema.get("items"), list)
+        or "additionalItems" in schema
+        or "nullable" in schema
+        or "dependencies" in schema
+        or isinstance(schema.get("exclusiveMinimum"), bool)
+        or isinstance(schema.get("exclusiveMaximum"), bool)
+        or schema.get("$schema") in _OLDER_DRAFTS
+    ):
+        return True
+    return any(
+        uses_older_keywords(v) for k, v in schema.items() if k not in ("enum", "const", "default", "examples")
+    )
+
+
+def older_to_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite Draft 4/6/7 and OpenAPI 3.0 keywords as Draft 2020-12 says them, recursively.
+
+    - tuple ``items: [A, B]`` becomes ``prefixItems: [A, B]``, and ``additionalItems: X`` beside it
+      ``items: X`` (without a tuple, ``additionalItems`` meant nothing and is dropped);
+    - ``dependencies`` splits into ``dependentRequired`` (lists) and ``dependentSchemas`` (schemas);
+    - boolean ``exclusiveMinimum``/``exclusiveMaximum`` (Draft 4, OpenAPI 3.0) take the bound's value;
+    - OpenAPI's ``nullable: true`` adds ``"null"`` to ``type`` (and ``null`` to ``enum``);
+    - a ``$schema`` naming Draft 4, 6 or 7 is dropped: the result is Draft 2020-12.
+
+    ``definitions`` stays as it is: ``$ref: "#/definitions/X"`` is a JSON pointer that resolves as well.
+
+    Raises:
+        FncallError: a keyword whose value has the wrong shape (``nullable: "yes"``), naming where.
+
+    Example:
+        >>> older_to_json_schema({"type": "array", "items": [{"type": "string"}], "additionalItems": False})
+        {'type': 'array', 'prefixItems': [{'type': 'string'}], 'items': False}
+        >>> older_to_json_schema({"type": "string", "nullable": True})
+        {'type': ['string', 'null']}
+    """
+    converted: dict[str, Any] = _older(schema, "parameters")
+    return converted
+
+
+def _older(schema: Any, where: str) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    tuple_items = isinstance(schema.get("items"), list)
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        here = f"{where}.{key}"
+        if key == "$schema" and value in _OLDER_DRAFTS:
+            continue
+        if key == "items" and tuple_items:
+            out["prefixItems"] = [_older(sub, f"{here}[{i}]") for i, sub in enumerate(value)]
+        elif key == "additionalItems":
+            if tuple_items:
+                out["items"] = _older(value, here)
+        elif key == "nullable":
+            if not isinstance(value, bool):
+                raise FncallError(f"{here}: nullable must be true or false, got {value!r}")
+        elif key == "dependencies" and isinstance(value, dict):
+            for name, dep in value.items():
+                if isinstance(dep, list):
+                    out.setdefault("dependentRequired", {})[name] = dep
+                else:
+                    out.setdefault("dependentSchemas", {})[name] = _older(dep, f"{here}.{name}")
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool):
+            bound = "minimum" if key == "exclusiveMinimum" else "maximum"
+            if value and bound in schema:
+                out[key] = schema[bound]
+        elif key in ("minimum", "maximum") and schema.get(f"exclusive{key.capitalize()}") is True:
+            continue  # it became the exclusive bound above
+        elif key in ("enum", "const", "default", "examples"):
+            out[key] = value
+        elif isinstance(value, dict):
+            out[key] = (
+                _older(value, here)
+                if key not in ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+                else {n: _older(v, f"{here}.{n}") for n, v in value.items()}
+            )
+        elif isinstance(value, list) and key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            out[key] = [_older(sub, f"{here}[{i}]") for i, sub in enumerate(value)]
+        else:
+            out[key] = value
+    if schema.get("nullable") is True:
+        kind = out.get("type")
+        if isinstance(kind, str) and kind != "null":
+            out["type"] = [kind, "null"]
+        elif isinstance(kind, list) and "null" not in kind:
+            out["type"] = [*kind, "null"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
     return out
 
 

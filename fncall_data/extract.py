@@ -36,6 +36,8 @@ as UTF-8), ``strict_repair``.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -127,6 +129,17 @@ def extract(
         >>> result.status, result.calls[0].arguments, [r.code for r in result.repairs]
         ('calls', {'a': 'x'}, ['python_literal'])
     """
+    if isinstance(output, str) and len(output) <= max_chars:
+        clean = _read_clean(output, max_depth)
+        if clean is not None:
+            return clean
+    return _extract_tolerant(output, strict=strict, max_chars=max_chars, max_depth=max_depth)
+
+
+def _extract_tolerant(
+    output: str | Mapping[str, Any] | Sequence[Any], *, strict: bool, max_chars: int, max_depth: int
+) -> Extraction:
+    """The full reader: every dialect, every repair, every error."""
     run = _Run(max_chars, max_depth)
     if isinstance(output, str):
         # Only non-ASCII text or a \u escape can hold a lone surrogate: plain text skips the search.
@@ -352,6 +365,102 @@ class _Run:
         if value != []:
             self.set_syntax("json")
             self.add_value(value, "the object")
+
+
+# --- the fast path for well-formed replies ----------------------------------------------------------
+#
+# Most outputs are clean: optional <think> reasoning, then one or more <tool_call>{json}</tool_call>
+# blocks and nothing else, or one bare JSON call. Those are read here with json alone; anything this
+# path is not sure of (a repair, an error, a key or a value it does not expect) returns None and the
+# tolerant reader above reads the output from scratch, so the results are the same either way
+# (tests/test_extract_fast.py compares them).
+
+_CLEAN_KEYS = frozenset({"name", "arguments", "id"})
+
+
+class _NotClean(Exception):
+    """Raised inside json decoding when the fast path must give way to the tolerant reader."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _NotClean  # a duplicate key: the tolerant reader reports it
+    return result
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: out of range, which the tolerant reader reports
+        raise _NotClean
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise _NotClean  # NaN, Infinity: not JSON
+
+
+_CLEAN_JSON = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_float=_finite, parse_constant=_constant)
+
+
+def _read_clean(text: str, max_depth: int) -> Extraction | None:
+    """The extraction of a well-formed reply, or None when the tolerant reader must read it."""
+    text = text.strip()
+    # text that may hold a lone surrogate (non-ASCII, or a \u escape) is checked after decoding
+    risky = not text.isascii() or "\\u" in text or "\\U" in text
+    if text[:1] == "{":  # a bare JSON call
+        if "<" in text and ("think>" in text or "<tool_call>" in text):
+            return None
+        call = _clean_call(text, max_depth, risky)
+        return None if call is None else Extraction(status="calls", calls=(call,), syntax="json")
+    reasoning = None
+    if text.startswith("<think>"):
+        end = text.find("</think>")
+        if end < 0:
+            return None
+        reasoning = text[7:end].strip()
+        if risky and lone_surrogate(reasoning) is not None:
+            return None
+        text = text[end + 8 :].lstrip()
+    if not text.startswith("<tool_call>") or not text.endswith("</tool_call>"):
+        return None
+    calls = []
+    for block in text[: -len("</tool_call>")].split("</tool_call>"):
+        block = block.strip()
+        if not block.startswith("<tool_call>"):
+            return None  # text between the blocks
+        body = block[len("<tool_call>") :]
+        if "<tool_call>" in body or "think>" in body:
+            return None
+        call = _clean_call(body.strip(), max_depth, risky)
+        if call is None:
+            return None
+        calls.append(call)
+    return Extraction(status="calls", calls=tuple(calls), syntax="tool_call_tags", reasoning=reasoning)
+
+
+def _clean_call(body: str, max_depth: int, risky: bool) -> ToolCall | None:
+    if (
+        body[:1] != "{" or body.count("{") + body.count("[") > max_depth
+    ):  # maybe too deep: let the tolerant reader count
+        return None
+    try:
+        value = _CLEAN_JSON.decode(body)
+    except (_NotClean, ValueError, RecursionError):
+        return None
+    if type(value) is not dict or not value.keys() <= _CLEAN_KEYS:
+        return None
+    name, arguments, call_id = value.get("name"), value.get("arguments"), value.get("id")
+    if type(name) is not str or not name or type(arguments) is not dict:
+        return None
+    if call_id is not None and type(call_id) is not str:
+        return None
+    if risky and (lone_surrogate(value) is not None):  # the tolerant reader reports it
+        return None
+    try:
+        return ToolCall(id=call_id, name=name, arguments=arguments)
+    except ValidationError:
+        return None
 
 
 def _kind(value: Any) -> str:

@@ -23,11 +23,16 @@ from fncall_data.issues import Issue
 from fncall_data.types import Message, Record, describe_validation_error
 from fncall_data.validate import Toolbox
 
-__all__ = ["FileReport", "LineProblem", "check_file", "check_record"]
+__all__ = ["FileReport", "LineProblem", "check_file", "check_record", "format_warnings"]
 
 
-def check_record(record: Record) -> list[Issue]:
+def check_record(record: Record, *, strict_format: bool = False) -> list[Issue]:
     """Every problem with how a record fits together; empty when it is sound.
+
+    Args:
+        record: the record.
+        strict_format: a call argument that breaks its ``format`` is a ``bad_format`` problem; by
+            default ``format`` is an annotation (see :func:`format_warnings`).
 
     Example:
         >>> r = Record(id="r1", messages=[{"role": "assistant", "content": "Hi"}])
@@ -35,18 +40,55 @@ def check_record(record: Record) -> list[Issue]:
         ['role_order']
     """
     issues: list[Issue] = []
-    try:
-        box = Toolbox(record.tools)
-    except FncallError as exc:
-        issues.append(Issue("duplicate_tool", str(exc), "$.tools"))
-        box = Toolbox({t.name: t for t in record.tools}.values())
+    box = _toolbox(record, issues, strict_format)
     issues.extend(_role_order(record.messages))
     issues.extend(_call_links(record.messages))
+    if box is None:
+        return issues
     for m, message in enumerate(record.messages):
         for c, call in enumerate(message.tool_calls or ()):
             issues.extend(box.validate_call(call, root=f"$.messages[{m}].tool_calls[{c}]"))
     issues.extend(_answers(record, box))
     return issues
+
+
+def format_warnings(record: Record) -> list[Issue]:
+    """The ``bad_format`` issues of a record's calls: what ``strict_format=True`` would reject.
+
+    Example:
+        >>> t = Tool(name="f", parameters={"type": "object", "properties": {"d": {"format": "date"}}})
+        >>> call = {"name": "f", "arguments": {"d": "soon"}}
+        >>> r = Record(id="r", tools=[t], messages=[{"role": "user", "content": "?"},
+        ...     {"role": "assistant", "tool_calls": [call]}])
+        >>> check_record(r), [(i.code, i.path) for i in format_warnings(r)]
+        ([], [('bad_format', '$.messages[1].tool_calls[0].arguments.d')])
+    """
+    box = _toolbox(record, [], False)
+    if box is None:
+        return []
+    return [
+        issue
+        for m, message in enumerate(record.messages)
+        for c, call in enumerate(message.tool_calls or ())
+        for issue in box.format_warnings(call, root=f"$.messages[{m}].tool_calls[{c}]")
+    ]
+
+
+def _toolbox(record: Record, issues: list[Issue], strict_format: bool) -> Toolbox | None:
+    """The record's tools, compiled; a problem with them goes into ``issues`` (None: unusable)."""
+    try:
+        return Toolbox(record.tools, strict_format=strict_format)
+    except FncallError as exc:
+        unique = {t.name: t for t in record.tools}
+        if len(unique) == len(record.tools):  # not a duplicate: a schema that cannot be compiled
+            issues.append(Issue("invalid_record", str(exc), "$.tools"))
+            return None
+        issues.append(Issue("duplicate_tool", str(exc), "$.tools"))
+    try:
+        return Toolbox(unique.values(), strict_format=strict_format)
+    except FncallError as exc:
+        issues.append(Issue("invalid_record", str(exc), "$.tools"))
+        return None
 
 
 def _role_order(messages: list[Message]) -> Iterator[Issue]:
@@ -164,7 +206,11 @@ class LineProblem:
 
 @dataclass
 class FileReport:
-    """What :func:`check_file` found: counts, and every bad line in file order."""
+    """What :func:`check_file` found: counts, every bad line in file order, and format warnings.
+
+    ``warnings`` holds the valid lines whose calls break a ``format`` (an annotation unless
+    ``strict_format=True``, when they are problems instead).
+    """
 
     path: str
     records: int = 0
@@ -172,6 +218,7 @@ class FileReport:
     problems: list[LineProblem] = field(default_factory=list)
     codes: Counter[str] = field(default_factory=Counter)
     categories: Counter[str] = field(default_factory=Counter)
+    warnings: list[LineProblem] = field(default_factory=list)
 
     @property
     def invalid(self) -> int:
@@ -182,13 +229,20 @@ class FileReport:
         return self.invalid == 0
 
 
-def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] | None = None) -> FileReport:
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    rejects: str | os.PathLike[str] | None = None,
+    strict_format: bool = False,
+) -> FileReport:
     """Check every line of a record file; never stops at a bad one.
 
     Args:
         path: a JSONL file of records.
         rejects: where to write the bad lines (JSONL: line, id, errors, raw), atomically; the file is
             written even when there are none, so that a stale one never survives a clean run.
+        strict_format: a call argument that breaks its ``format`` makes the line bad; by default it
+            is a warning (``report.warnings``) and the line counts as valid.
 
     Raises:
         InputError: when the file cannot be read at all.
@@ -197,7 +251,7 @@ def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] 
     seen_ids: dict[str, int] = {}
     for item in iter_json_lines(path):
         report.records += 1
-        record_id, issues = _check_line(item.value, item.error)
+        record_id, issues, warnings = _check_line(item.value, item.error, strict_format)
         if record_id is not None:
             if record_id in seen_ids:
                 text = f"id {record_id!r} is already used on line {seen_ids[record_id]}"
@@ -209,6 +263,8 @@ def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] 
             report.codes.update(i.code for i in issues)
         else:
             report.valid += 1
+            if warnings:
+                report.warnings.append(LineProblem(item.line, record_id, tuple(warnings), item.text))
             category = item.value.get("category") or "(none)"
             report.categories[str(category)] += 1
     if rejects is not None:
@@ -218,13 +274,20 @@ def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] 
     return report
 
 
-def _check_line(value: Any, parse_error: str | None) -> tuple[str | None, list[Issue]]:
+def _check_line(
+    value: Any, parse_error: str | None, strict_format: bool
+) -> tuple[str | None, list[Issue], list[Issue]]:
+    """The record's id, its problems, and (when it has none) its format warnings."""
     if parse_error is not None:
-        return None, [Issue("invalid_json", parse_error)]
+        return None, [Issue("invalid_json", parse_error)], []
     record_id = value.get("id") if isinstance(value, dict) else None
     record_id = record_id if isinstance(record_id, str) else None
     try:
         record = Record.model_validate(value)
     except ValidationError as exc:
-        return record_id, [Issue("invalid_record", line) for line in describe_validation_error(exc)]
-    return record_id, check_record(record)
+        return record_id, [Issue("invalid_record", line) for line in describe_validation_error(exc)], []
+    except FncallError as exc:  # a tool that cannot be used at all (a $ref outside its schema, ...)
+        return record_id, [Issue("invalid_record", str(exc), "$.tools")], []
+    issues = check_record(record, strict_format=strict_format)
+    warnings = format_warnings(record) if not issues and not strict_format else []
+    return record_id, issues, warnings

@@ -27,7 +27,12 @@ from pydantic import (
     create_model,
 )
 
-from fncall_data.dialects import GORILLA_ONLY_TYPES, gorilla_to_json_schema
+from fncall_data.dialects import (
+    GORILLA_ONLY_TYPES,
+    gorilla_to_json_schema,
+    older_to_json_schema,
+    uses_older_keywords,
+)
 from fncall_data.errors import FncallError
 from fncall_data.tool_loading import load_tools  # re-exported; no cycle: tool_loading imports us lazily
 from fncall_data.tool_schema import (
@@ -208,7 +213,17 @@ def tool_from_json_schema(schema: dict[str, Any], *, name: str, description: str
         if _looks_gorilla(schema)
         else ""
     )
-    return _make_tool(name, description, copy.deepcopy(schema), f"tool {name!r}", hint)
+    return _make_tool(name, description, _current(schema, name), f"tool {name!r}", hint)
+
+
+def _current(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """A copy of ``schema`` in Draft 2020-12: Draft 4/6/7 and OpenAPI 3.0 keywords rewritten."""
+    if not uses_older_keywords(schema):
+        return copy.deepcopy(schema)
+    try:
+        return older_to_json_schema(schema)
+    except FncallError as exc:
+        raise FncallError(f"tool {name!r}: {exc}") from None
 
 
 def tool_from_openai(spec: dict[str, Any]) -> Tool:
@@ -237,7 +252,7 @@ def tool_from_gorilla(spec: dict[str, Any]) -> Tool:
         converted = gorilla_to_json_schema(parameters)
     except FncallError as exc:
         raise FncallError(f"tool {name!r}: {exc}") from None
-    return _make_tool(name, description, converted, f"tool {name!r}")
+    return _make_tool(name, description, _current(converted, name), f"tool {name!r}")
 
 
 def _unwrap(spec: Any) -> tuple[str, str, dict[str, Any]]:

@@ -18,11 +18,12 @@ from pydantic import (
     Field,
     JsonValue,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from fncall_data.errors import InputError
+from fncall_data.errors import FncallError, InputError
 
 __all__ = [
     "CATEGORIES",
@@ -75,7 +76,24 @@ class Tool(BaseModel):
 
     @field_validator("parameters")
     @classmethod
-    def _parameters_is_object_schema(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _parameters_is_object_schema(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from fncall_data.schema_engine import external_references, unknown_dialects
+
+        # Raised as FncallError, not as a validation error: a tool that would make fncall fetch a
+        # URL (or read a file) is refused outright, with the tool and the reference named.
+        name = info.data.get("name", "?")
+        refs = external_references(value)
+        if refs:
+            raise FncallError(
+                f"tool {name!r}: $ref {refs[0]!r} points outside the tool's own schema; fncall never "
+                "fetches schemas, so put the referenced schema under $defs and use '#/$defs/...'"
+            )
+        dialects = unknown_dialects(value)
+        if dialects:
+            raise FncallError(
+                f"tool {name!r}: $schema {dialects[0]!r} points outside the tool's own schema (a custom "
+                "meta-schema, which fncall never fetches); name a standard draft or leave $schema out"
+            )
         if value.get("type") != "object":
             raise ValueError(f'the parameters schema must have "type": "object", got {value.get("type")!r}')
         try:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple, cast
 
-from fncall_data.schema_check import json_equal
+from fncall_data.schema_engine import json_equal
 from fncall_data.types import Answer, Tool, ToolCall
 
 __all__ = [

@@ -14,4 +14,7 @@ echo "== mypy"
 echo "== pytest"
 # the BFCL v4 data that tests/test_bfcl*.py imports (pinned bfcl-eval wheel, cached in .cache/bfcl/)
 bash scripts/fetch_bfcl.sh
+# the JSON-Schema-Test-Suite draft2020-12 cases that tests/test_schema_suite.py runs (pinned jsonschema
+# sdist, cached in .cache/schema-suite/)
+bash scripts/fetch_schema_suite.sh
 .venv/bin/pytest "$@"

@@ -37,6 +37,12 @@ __all__ = ["convert", "formats"]
     "--split", default=None, help="The split of a saved DatasetDict or a hub dataset (default train)."
 )
 @click.option("--max-errors", default=10, show_default=True, help="How many rejected rows to print.")
+@click.option(
+    "--strict-format",
+    is_flag=True,
+    help="Reject a row whose call breaks a `format` of its tool (date-time, email, uuid, ...). By default "
+    "`format` is an annotation: such rows are kept and counted as format warnings.",
+)
 def convert(
     source: str,
     source_format: str,
@@ -45,16 +51,20 @@ def convert(
     rejects: str | None,
     split: str | None,
     max_errors: int,
+    strict_format: bool,
 ) -> None:
     """Convert SOURCE (JSON, JSONL, parquet, a saved HF dataset folder or a hub id) to another format.
 
     Every record is checked like `fncall data validate` does; a row that cannot be converted is
     reported with its row number and reason (and written to --rejects), the others are converted.
+    A call argument that breaks its `format` is a warning (the row is kept) unless --strict-format.
     Exit status 1 when any row was rejected.
     """
     from fncall_data.formats import Reject, load_records, write_records, write_rejects
 
-    result = load_records(source, fmt=source_format, split=split, progress=_progress)
+    result = load_records(
+        source, fmt=source_format, split=split, progress=_progress, strict_format=strict_format
+    )
     if result.rows >= _EVERY:
         click.echo(err=True)  # end the progress line
     if result.detected:
@@ -64,6 +74,13 @@ def convert(
     )
     if result.repairs:
         click.echo("repairs: " + ", ".join(f"{k} {v}" for k, v in result.repairs.most_common()))
+    if result.warnings:
+        rows = len({w.row for w in result.warnings})
+        click.echo(
+            f"format warnings: {len(result.warnings)} in {rows} kept rows (--strict-format rejects them)"
+        )
+        for warning in result.warnings[:max_errors]:
+            click.echo(f"{source}: row {warning.row}: {warning.code} at {warning.path}: {warning.message}")
     written = write_records(result.records, output, target_format)
     refused = [
         Reject(

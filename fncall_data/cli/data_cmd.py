@@ -34,15 +34,23 @@ def data() -> None:
 )
 @click.option("--max-errors", default=20, show_default=True, help="How many bad lines to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every bad line as JSON.")
-def validate_records(path: str, rejects: str | None, max_errors: int, as_json: bool) -> None:
+@click.option(
+    "--strict-format",
+    is_flag=True,
+    help="A call that breaks a `format` of its tool (date-time, email, uuid, ...) makes its record "
+    "invalid. By default `format` is an annotation: such records are valid and counted as format warnings.",
+)
+def validate_records(
+    path: str, rejects: str | None, max_errors: int, as_json: bool, strict_format: bool
+) -> None:
     """Check every record of a JSONL file: structure, role order, call ids, each call against its tools.
 
-    Keeps going past bad lines and reports each with its line number. Exit status 1 when any record
-    is invalid.
+    Keeps going past bad lines and reports each with its line number. A call argument that breaks
+    its `format` is a warning unless --strict-format. Exit status 1 when any record is invalid.
     """
     from fncall_data.records import check_file
 
-    report = check_file(path, rejects=rejects)
+    report = check_file(path, rejects=rejects, strict_format=strict_format)
     if as_json:
         summary = {
             "path": report.path,
@@ -52,6 +60,7 @@ def validate_records(path: str, rejects: str | None, max_errors: int, as_json: b
             "errors_by_code": dict(report.codes.most_common()),
             "categories": dict(report.categories),
             "problems": [p.to_dict() for p in report.problems],
+            "format_warnings": [p.to_dict() for p in report.warnings],
         }
         click.echo(json.dumps(summary, ensure_ascii=False))
         sys.exit(0 if report.ok else 1)
@@ -62,6 +71,15 @@ def validate_records(path: str, rejects: str | None, max_errors: int, as_json: b
         )
     if report.codes:
         click.echo("errors by code: " + ", ".join(f"{k} {v}" for k, v in report.codes.most_common()))
+    if report.warnings:
+        count = sum(len(w.issues) for w in report.warnings)
+        click.echo(
+            f"format warnings: {count} in {len(report.warnings)} valid records (--strict-format rejects them)"
+        )
+        for warning in report.warnings[:max_errors]:
+            for issue in warning.issues:
+                where = f"{report.path}:{warning.line}"
+                click.echo(f"{where}: warning {issue.code} at {issue.path}: {issue.message}")
     for problem in report.problems[:max_errors]:
         ident = f" [{problem.record_id}]" if problem.record_id else ""
         for issue in problem.issues:

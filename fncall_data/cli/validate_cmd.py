@@ -32,17 +32,31 @@ if TYPE_CHECKING:
     help="Treat every non-blank line as a separate output; a line that is a JSON string is decoded first.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per output instead of text.")
-def validate(source: TextIO, tools_source: str | None, strict: bool, each_line: bool, as_json: bool) -> None:
+@click.option(
+    "--strict-format",
+    is_flag=True,
+    help="Assert `format` (date-time, email, uuid, ...): a value that breaks it is a bad_format error. "
+    "By default `format` is an annotation and is not checked, as in the library.",
+)
+def validate(
+    source: TextIO,
+    tools_source: str | None,
+    strict: bool,
+    each_line: bool,
+    as_json: bool,
+    strict_format: bool,
+) -> None:
     """Extract the tool calls in SOURCE (a file, or - for stdin) and check them against the tools.
 
-    Prints the calls, every repair applied to read them and every error. Exit status: 0 when every
-    output is valid, 1 when one is not, 2 on a usage error.
+    Prints the calls, every repair applied to read them and every error. `format` is not asserted
+    unless --strict-format. Exit status: 0 when every output is valid, 1 when one is not, 2 on a
+    usage error.
     """
     from fncall_data.check import check_output
     from fncall_data.tools import load_tools
     from fncall_data.validate import Toolbox
 
-    box = Toolbox(load_tools(tools_source)) if tools_source else None
+    box = Toolbox(load_tools(tools_source), strict_format=strict_format) if tools_source else None
     text = source.read()
     outputs = _split_lines(text) if each_line else [text]
     all_valid = True

@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fncall_data.errors import FncallError
-from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, WriteResult
+from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, RowWarning, WriteResult
 from fncall_data.formats.sources import BadRow, iter_rows
 from fncall_data.io import atomic_write
+from fncall_data.records import format_warnings
 from fncall_data.registry import Registry
 from fncall_data.types import Record
 
@@ -36,6 +37,7 @@ __all__ = [
     "Format",
     "Reject",
     "RowError",
+    "RowWarning",
     "WriteResult",
     "detect_format",
     "get_format",
@@ -112,12 +114,14 @@ def load_records(
     rejects: str | os.PathLike[str] | None = None,
     split: str | None = None,
     progress: Callable[[int], None] | None = None,
+    strict_format: bool = False,
 ) -> ConvertResult:
     """Read every row of ``source`` in format ``fmt`` (or the detected one) into checked records.
 
     Rows that cannot be converted are listed in the result's ``rejects`` with their row number and
     reason (and written to ``rejects`` as JSON Lines when a path is given, even when there are none);
-    the other rows are converted.
+    the other rows are converted. A call argument that breaks its ``format`` (``"2026-03-02T09:30"``
+    for ``date-time``) is a warning in ``warnings`` and the row is kept, unless ``strict_format``.
 
     Args:
         source: a JSON/JSONL/parquet file, a saved HF dataset folder, or a hub dataset id.
@@ -125,6 +129,7 @@ def load_records(
         rejects: where to write the rejected rows.
         split: the split of a saved ``DatasetDict`` or a hub dataset.
         progress: called with the number of rows read so far, after each row (the CLI shows it).
+        strict_format: reject a row whose calls break a ``format`` instead of keeping it with a warning.
 
     Raises:
         FncallError: unknown format, unreadable source, or a format that cannot be detected.
@@ -155,7 +160,11 @@ def load_records(
         elif item.id in seen:
             text = f"id {item.id!r} is already used by row {seen[item.id]}"
             result.rejects.append(Reject(number, text, item.to_dict()))
+        elif (bad := format_warnings(item)) and strict_format:
+            reason = "; ".join(f"{i.code} at {i.path}: {i.message}" for i in bad)
+            result.rejects.append(Reject(number, reason, row))
         else:
+            result.warnings.extend(RowWarning(number, i.code, i.path, i.message) for i in bad)
             seen[item.id] = number
             result.records.append(item)
     result.rejects.sort(key=lambda r: r.row)

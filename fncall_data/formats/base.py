@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from fncall_data.errors import FncallError
 from fncall_data.types import Record
 
-__all__ = ["ConvertResult", "Format", "Reject", "RowError", "WriteResult", "guarded"]
+__all__ = ["ConvertResult", "Format", "Reject", "RowError", "RowWarning", "WriteResult", "guarded"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,19 @@ class Reject:
         return {"row": self.row, "reason": self.reason, "raw": self.raw}
 
 
+@dataclass(frozen=True, slots=True)
+class RowWarning:
+    """A kept row with something to say about it: its 1-based row number, a code, where, and what."""
+
+    row: int
+    code: str
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "code": self.code, "path": self.path, "message": self.message}
+
+
 @dataclass
 class ConvertResult:
     """What reading a source gave: the records, every rejected row, and the format used.
@@ -50,6 +63,8 @@ class ConvertResult:
         detected: True when the format was detected rather than named.
         rows: how many rows were read.
         repairs: how often each extraction repair (``python_literal``, ...) was needed to read calls.
+        warnings: per kept row, each call argument that breaks its ``format`` (``bad_format``);
+            ``format`` is an annotation unless the rows were read with ``strict_format=True``.
     """
 
     records: list[Record] = field(default_factory=list)
@@ -58,6 +73,7 @@ class ConvertResult:
     detected: bool = False
     rows: int = 0
     repairs: Counter[str] = field(default_factory=Counter)
+    warnings: list[RowWarning] = field(default_factory=list)
 
 
 @dataclass

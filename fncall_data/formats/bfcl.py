@@ -34,6 +34,7 @@ from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, Wr
 from fncall_data.formats.common import build_record, tools_from_specs
 from fncall_data.formats.sources import iter_rows
 from fncall_data.io import write_jsonl
+from fncall_data.schema_engine import CompiledSchema, compile_schema
 from fncall_data.turns import evaluated_turn
 from fncall_data.types import Record, Tool
 from fncall_data.validate import Toolbox
@@ -262,19 +263,26 @@ def _reference(arguments: dict[str, list[Any]], schema: dict[str, Any]) -> dict[
 
 
 def _pick(values: list[Any], schema: Any, required: bool) -> Any:
-    from jsonschema import Draft202012Validator
-
-    checker = Draft202012Validator(schema) if isinstance(schema, dict) else None
+    checker = _checker(schema)
     candidates = []
     for value in values:
         if value != "":
             candidates += [value, _resolve(value, schema)]
     for value in candidates:
-        if checker is not None and checker.is_valid(value):
+        if checker is not None and checker.accepts(value):
             return value
     if checker is None or not required or "" in values or not candidates:
         return _OMIT
     return candidates[1]  # no value fits: the reference check below says why
+
+
+def _checker(schema: Any) -> CompiledSchema | None:
+    if not isinstance(schema, dict):
+        return None
+    try:
+        return compile_schema(schema)
+    except FncallError:
+        return None
 
 
 def _resolve(value: Any, schema: Any) -> Any:
