@@ -365,7 +365,8 @@ def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
         for k, v in value.items():
             if isinstance(k, str) and _has_surrogate(k):
                 text = "a key holding a lone surrogate (not Unicode text) cannot be checked"
-                unread.append(Issue("invalid_unicode", text, _child(path, k.encode("utf-8", "replace").decode())))
+                where = _child(path, k.encode("utf-8", "replace").decode())
+                unread.append(Issue("invalid_unicode", text, where))
             else:
                 out[k] = _clean(v, _child(path, k), unread)
         return out

@@ -64,7 +64,8 @@ def test_check_output_reports_them_from_text_objects_and_calls() -> None:
     box = Toolbox([TOOL])
     text = '<tool_call>{"name": "f", "arguments": {"s": "\\ud800abcd"}}</tool_call>'
     # read from text or from an object, such a call is refused by extraction before validation
-    assert [(i.code, i.path) for i in check_output(text, box).issues] == [("invalid_unicode", "$.arguments.s")]
+    found = [(i.code, i.path) for i in check_output(text, box).issues]
+    assert found == [("invalid_unicode", "$.arguments.s")]
     result = check_output({"name": "f", "arguments": {"n": HUGE}}, box)
     assert [i.code for i in result.issues] == ["too_large"] and not result.extraction.calls
     call = ToolCall(name="f", arguments={"n": HUGE, "s": "\ud800abcd"})
