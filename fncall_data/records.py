@@ -197,7 +197,7 @@ def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] 
     seen_ids: dict[str, int] = {}
     for item in iter_json_lines(path):
         report.records += 1
-        record_id, issues = _check_line(item.value, item.error)
+        record_id, issues = _check_line(item.value, item.error, item.code)
         if record_id is not None:
             if record_id in seen_ids:
                 text = f"id {record_id!r} is already used on line {seen_ids[record_id]}"
@@ -218,9 +218,9 @@ def check_file(path: str | os.PathLike[str], *, rejects: str | os.PathLike[str] 
     return report
 
 
-def _check_line(value: Any, parse_error: str | None) -> tuple[str | None, list[Issue]]:
+def _check_line(value: Any, parse_error: str | None, code: str | None) -> tuple[str | None, list[Issue]]:
     if parse_error is not None:
-        return None, [Issue("invalid_json", parse_error)]
+        return None, [Issue(code or "invalid_json", parse_error)]
     record_id = value.get("id") if isinstance(value, dict) else None
     record_id = record_id if isinstance(record_id, str) else None
     try:
