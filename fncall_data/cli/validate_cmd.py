@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
 
 import click
 
@@ -12,7 +11,7 @@ __all__ = ["schema", "validate"]
 
 
 @click.command()
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("source", default="-")
 @click.option(
     "--tools",
     "tools_source",
@@ -29,22 +28,26 @@ __all__ = ["schema", "validate"]
     help="Treat every non-blank line as a separate output; a line that is a JSON string is decoded first.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per output instead of text.")
-def validate(source: TextIO, tools_source: str | None, strict: bool, each_line: bool, as_json: bool) -> None:
+def validate(source: str, tools_source: str | None, strict: bool, each_line: bool, as_json: bool) -> None:
     """Extract the tool calls in SOURCE (a file, or - for stdin) and check them against the tools.
 
-    Prints the calls, every repair applied to read them and every error. Exit status: 0 when every
-    output is valid, 1 when one is not, 2 on a usage error.
+    Prints the calls, every repair applied to read them and every error; bytes that are not UTF-8
+    are an error too (invalid_utf8). Exit status: 0 when every output is valid, 1 when one is not,
+    2 on a usage error.
     """
-    from fncall_data.check import check_output
+    from fncall_data.check import check_output, check_output_bytes
     from fncall_data.tools import load_tools
     from fncall_data.validate import Toolbox
 
     box = Toolbox(load_tools(tools_source)) if tools_source else None
-    text = source.read()
-    outputs = _split_lines(text) if each_line else [text]
+    raw = _read(source)
+    outputs = _split_lines(raw) if each_line else [raw]
     all_valid = True
     for number, output in enumerate(outputs, start=1):
-        result = check_output(output, box, strict=strict)
+        if isinstance(output, str):
+            result = check_output(output, box, strict=strict)
+        else:
+            result = check_output_bytes(output, box, strict=strict)
         all_valid = all_valid and result.valid
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -63,19 +66,33 @@ def validate(source: TextIO, tools_source: str | None, strict: bool, each_line: 
     sys.exit(0 if all_valid else 1)
 
 
-def _split_lines(text: str) -> list[str]:
-    outputs = []
-    for line in text.splitlines():
+def _read(source: str) -> bytes:
+    from fncall_data.errors import InputError
+
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise InputError("is a folder; give a file of model output, or - for stdin", file=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read it: {exc.strerror}", file=source) from None
+
+
+def _split_lines(raw: bytes) -> list[str | bytes]:
+    """Each non-blank line; one that is a JSON string, as the text it holds (others stay bytes)."""
+    outputs: list[str | bytes] = []
+    for line in raw.splitlines():
         if not line.strip():
             continue
-        if line.lstrip().startswith('"'):
+        decoded = None
+        if line.lstrip().startswith(b'"'):
             try:
                 decoded = json.loads(line)
-            except json.JSONDecodeError:
+            except ValueError:  # not JSON, or not UTF-8
                 decoded = None
-            if isinstance(decoded, str):
-                line = decoded
-        outputs.append(line)
+        outputs.append(decoded if isinstance(decoded, str) else line)
     return outputs
 
 
