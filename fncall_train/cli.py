@@ -75,7 +75,7 @@ def train(
     if ctx.invoked_subcommand is not None:
         return
     from fncall_train.config import load_config
-    from fncall_train.run import ProgressEvent
+    from fncall_train.run import ProgressEvent, RunComplete
     from fncall_train.run import train as run_training
 
     config = load_config(config_file, recipe=recipe, **options)
@@ -94,7 +94,11 @@ def train(
             parts.append(f"{event.tokens_per_s:.0f} tok/s")
         click.echo("  ".join(parts))
 
-    result = run_training(config, show, resume=resume)
+    try:
+        result = run_training(config, show, resume=resume)
+    except RunComplete as done:
+        click.echo(str(done))
+        return
     _close_process_group()
     rank = int(os.environ.get("RANK", "0"))
     if rank != 0:
