@@ -135,9 +135,8 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
     """
     try:
         yield
-    except OSError as exc:
-        where = exc.filename if exc.filename is not None else path
-        raise OutputError(os.fspath(where), _reason(exc)) from None
+    except OSError as exc:  # named by the path the caller writes, not a temporary file's name
+        raise OutputError(os.fspath(path), _reason(exc)) from None
 
 
 def ensure_dir(path: str | os.PathLike[str]) -> Path:
