@@ -104,3 +104,12 @@ def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path: Path, command: li
     args = [a.format(out=blocked, records=records, preds=preds) for a in command]
     _one_line_error(run(*args), f"cannot write {blocked}: it is a file, not a folder")
     assert blocked.read_text() == "keep\n"
+
+
+def test_generate_names_the_tools_file_it_refuses(tmp_path: Path) -> None:
+    tools = tmp_path / "tools.json"
+    tools.write_text(json.dumps([{"name": "get_weather", "parameters": {"type": "objekt"}}]))
+    result = run("data", "generate", "--tools", str(tools), "--n", "3", "-o", str(tmp_path / "d.jsonl"))
+    assert result.exit_code == 2
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith(f"error: {tools}: tools[0]: tool 'get_weather': ")
