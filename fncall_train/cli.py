@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 import click
@@ -70,7 +71,8 @@ def train(
 
     Writes OUTPUT_DIR/adapter (PEFT), OUTPUT_DIR/tokenizer and OUTPUT_DIR/fncall_run.json (config,
     versions, data sha256, loss curve, tokens/s, peak memory). Examples longer than --max-length are
-    dropped and listed in OUTPUT_DIR/rejects.jsonl, never cut.
+    dropped and listed in OUTPUT_DIR/rejects.jsonl, never cut. Exit status 1 when data rows could
+    not be read (they are listed there too).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -110,6 +112,11 @@ def train(
         f"peak memory {result.peak_memory_mb:.0f} MB"
     )
     click.echo(f"adapter: {result.adapter_dir} ({result.adapter_mb:.2f} MB), base {result.base_model}")
+    if result.data.unreadable:  # exit 1, as every command does when input rows were rejected
+        click.echo(
+            f"{result.data.unreadable} row(s) could not be read: see {result.data.rejects_file}", err=True
+        )
+        sys.exit(1)
 
 
 @train.command("merge")
