@@ -113,3 +113,15 @@ def test_generate_names_the_tools_file_it_refuses(tmp_path: Path) -> None:
     assert result.exit_code == 2
     last = result.output.strip().splitlines()[-1]
     assert last.startswith(f"error: {tools}: tools[0]: tool 'get_weather': ")
+
+
+def test_eval_run_with_rejected_test_rows_exits_1(tmp_path: Path) -> None:
+    records, preds = write_hand_set(tmp_path)
+    records.write_bytes(records.read_bytes() + b'{"id": "\xff"}\n')
+    out = tmp_path / "run"
+    result = run("eval", "run", "--backend", "predictions", "--model", str(preds), "--data", str(records),
+                 "--n-boot", "0", "-o", str(out))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == f"1 test row(s) rejected: see {out / 'rejects.jsonl'}"
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["row"], r["reason"]) for r in rejects] == [(7, "not UTF-8 text: byte 0xff at column 9")]
