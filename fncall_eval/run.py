@@ -5,10 +5,10 @@ Layout of a run folder::
     run.json                 the config and what was evaluated
     rejects.jsonl            test records that could not be read (row and reason)
     predictions/<label>.jsonl  one line per example, written as it is generated
+    predictions/<label>.fingerprint.json  what made those predictions (fncall_eval.fingerprint)
     scores/<label>.jsonl     one scored line per example
     metrics.csv, metrics.json, report.md, report.html, comparison.csv
-
-    predictions/<label>.fingerprint.json  what made those predictions (fncall_eval.fingerprint)
+    .fncall.lock             held while a run works in the folder (fncall_data.runlock)
 
 ``<label>`` is ``base`` for the base model and a name derived from each adapter's path. Running the
 same command again skips every example that already has a prediction, so a killed run resumes. A run

@@ -190,6 +190,10 @@ def test_train_stopped_then_resumed(tmp_path: Path, sig: int) -> None:
     ended = signal_when(start(*args, cwd=tmp_path), checkpoint.is_file, sig)
     assert ended.code == _expected_end(sig) and "Traceback" not in ended.err, ended.err
     assert not (tmp_path / "run" / "adapter").exists()
+    if sig == signal.SIGINT:  # the resume that follows is the same as after kill -9: not run twice
+        assert ended.last_error == INTERRUPTED
+        assert checkpoint.is_file() and temp_files(tmp_path / "run") == []
+        return
     resumed = fncall(*args, "--resume", cwd=tmp_path)
     assert resumed.code == 1, resumed.err  # trained, and one row was rejected
     assert resumed.last_error == f"1 row(s) could not be read: see {tmp_path / 'run' / 'rejects.jsonl'}"
