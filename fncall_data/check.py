@@ -15,7 +15,7 @@ from fncall_data.issues import Issue
 from fncall_data.types import Tool
 from fncall_data.validate import Toolbox
 
-__all__ = ["OutputCheck", "check_output"]
+__all__ = ["OutputCheck", "check_output", "check_output_bytes", "decode_output"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +81,32 @@ def check_output(
             box = Toolbox(tools, strict_format=strict_format)
         issues.extend(box.validate_calls(extraction.calls))
     return OutputCheck(extraction, tuple(issues))
+
+
+def decode_output(raw: bytes) -> tuple[str, Issue | None]:
+    """Model output as text; bytes that are not UTF-8 become U+FFFD and an ``invalid_utf8`` issue.
+
+    Example:
+        >>> text, issue = decode_output(b"\\xff<tool_call>")
+        >>> text, issue.code
+        ('\ufffd<tool_call>', 'invalid_utf8')
+    """
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        text = f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8 text (read as U+FFFD)"
+        return raw.decode("utf-8", "replace"), Issue("invalid_utf8", text)
+
+
+def check_output_bytes(
+    raw: bytes, tools: Toolbox | Iterable[Tool] | None = None, *, strict: bool = False
+) -> OutputCheck:
+    """:func:`check_output` on raw bytes: output that is not UTF-8 is invalid, and still read.
+
+    Example:
+        >>> [i.code for i in check_output_bytes(b"\\xff<tool_call>").issues][:1]
+        ['invalid_utf8']
+    """
+    text, problem = decode_output(raw)
+    result = check_output(text, tools, strict=strict)
+    return result if problem is None else OutputCheck(result.extraction, (problem, *result.issues))

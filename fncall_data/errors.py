@@ -7,7 +7,7 @@ exceptions so that they keep their traceback.
 
 from __future__ import annotations
 
-__all__ = ["FncallError", "InputError"]
+__all__ = ["FncallError", "InputError", "OutputError"]
 
 
 class FncallError(Exception):
@@ -37,3 +37,17 @@ class InputError(FncallError):
         if field:
             where += f"{field}: "
         super().__init__(where + message)
+
+
+class OutputError(FncallError):
+    """A file or folder that cannot be written: the path and the operating system's reason.
+
+    Example:
+        >>> str(OutputError("runs/e/metrics.csv", "Read-only file system"))
+        'cannot write runs/e/metrics.csv: Read-only file system'
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")

@@ -251,7 +251,7 @@ def check_file(
     seen_ids: dict[str, int] = {}
     for item in iter_json_lines(path):
         report.records += 1
-        record_id, issues, warnings = _check_line(item.value, item.error, strict_format)
+        record_id, issues, warnings = _check_line(item.value, item.error, item.code, strict_format)
         if record_id is not None:
             if record_id in seen_ids:
                 text = f"id {record_id!r} is already used on line {seen_ids[record_id]}"
@@ -275,11 +275,11 @@ def check_file(
 
 
 def _check_line(
-    value: Any, parse_error: str | None, strict_format: bool
+    value: Any, parse_error: str | None, code: str | None, strict_format: bool
 ) -> tuple[str | None, list[Issue], list[Issue]]:
     """The record's id, its problems, and (when it has none) its format warnings."""
     if parse_error is not None:
-        return None, [Issue("invalid_json", parse_error)], []
+        return None, [Issue(code or "invalid_json", parse_error)], []
     record_id = value.get("id") if isinstance(value, dict) else None
     record_id = record_id if isinstance(record_id, str) else None
     try:

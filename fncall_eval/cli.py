@@ -92,6 +92,12 @@ def _generate_options(fn: Any) -> Any:
         click.option(
             "--output", "-o", "out", required=True, type=click.Path(path_type=Path), help="The run folder."
         ),
+        click.option(
+            "--overwrite",
+            is_flag=True,
+            help="Replace predictions in the run folder that other settings made (a rerun with the same "
+            "settings resumes without it).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -129,6 +135,7 @@ def _config(data: Path, mode: str, data_format: str, kw: dict[str, Any]) -> Any:
         limit=kw["limit"],
         data_format=data_format,
         n_boot=kw["n_boot"],
+        overwrite=kw["overwrite"],
     )
 
 
@@ -184,12 +191,22 @@ def run(data: Path, data_format: str, mode: str, **kw: Any) -> None:
     """Generate, score and report: the base model (unless --no-base) and each --adapter.
 
     Predictions are written as they come; running the same command again resumes where it stopped.
+    A rerun with other settings stops rather than mix its outputs in: use another -o, or --overwrite.
     Writes predictions/, scores/, metrics.csv/.json, report.md and report.html into the run folder.
+    Exit status 1 when test rows were rejected (see rejects.jsonl in the run folder).
     """
     from fncall_eval.run import run_eval
 
     config = _config(data, mode, data_format, kw)
-    _finish(run_eval(config, progress=_Progress()), config.out)
+    result = run_eval(config, progress=_Progress())
+    _finish(result, config.out)
+    _exit_for_rejects(result.rejected, config.out / "rejects.jsonl")
+
+
+def _exit_for_rejects(rejected: int, rejects: Path) -> None:
+    if rejected:
+        click.echo(f"{rejected} test row(s) rejected: see {rejects}", err=True)
+        sys.exit(1)
 
 
 @eval_group.command()

@@ -9,6 +9,7 @@ that have no line yet, so nothing is generated twice and no id appears twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from fncall_data.errors import InputError
-from fncall_data.io import atomic_write, iter_json_lines
+from fncall_data.io import atomic_write, iter_json_lines, open_append, writing
 
 __all__ = ["Prediction", "PredictionWriter", "read_predictions"]
 
@@ -130,7 +131,8 @@ class PredictionWriter:
             self._recover()
 
     def _recover(self) -> None:
-        raw = self.path.read_bytes()
+        with writing(self.path):
+            raw = self.path.read_bytes()
         keep: list[str] = []
         dropped = 0
         for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(keepends=True), 1):
@@ -163,16 +165,20 @@ class PredictionWriter:
         if prediction.id in self.done:
             return
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 -- closed in close()
-        self._handle.write(json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+            self._handle = open_append(self.path)
+        line = json.dumps(prediction.to_dict(), ensure_ascii=False) + "\n"
+        with writing(self.path):
+            self._handle.write(line)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
         self.done[prediction.id] = prediction
 
     def close(self) -> None:
         if self._handle is not None:
-            self._handle.close()
+            # every line was flushed as written; what is left after a failed write is that line's
+            # tail, which the failed write has already reported (and the next run drops)
+            with contextlib.suppress(OSError):
+                self._handle.close()
             self._handle = None
 
     def __enter__(self) -> PredictionWriter:

@@ -359,9 +359,12 @@ def _evaluate(
     generate = GenerateConfig(
         model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens
     )
+    # The quickstart owns its eval folders: predictions made for an earlier adapter or other settings
+    # (a rerun that trained again) are replaced, never mixed in; the same settings still resume.
     run = RunConfig(
-        data=data, out=out, generate=generate, adapters=chosen, mode=mode, include_base=include_base
-    )
+        data=data, out=out, generate=generate, adapters=chosen, mode=mode, include_base=include_base,
+        overwrite=True,
+    )  # fmt: skip
     last: dict[str, int] = {}
 
     def progress(label: str, done: int, total: int) -> None:

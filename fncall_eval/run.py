@@ -5,15 +5,21 @@ Layout of a run folder::
     run.json                 the config and what was evaluated
     rejects.jsonl            test records that could not be read (row and reason)
     predictions/<label>.jsonl  one line per example, written as it is generated
+    predictions/<label>.fingerprint.json  what made those predictions (fncall_eval.fingerprint)
     scores/<label>.jsonl     one scored line per example
     metrics.csv, metrics.json, report.md, report.html, comparison.csv
+    .fncall.lock             held while a run works in the folder (fncall_data.runlock)
 
 ``<label>`` is ``base`` for the base model and a name derived from each adapter's path. Running the
-same command again skips every example that already has a prediction, so a killed run resumes.
+same command again skips every example that already has a prediction, so a killed run resumes. A run
+with other settings (another model, adapter, backend, profile, generation setting or test data) does
+not mix its outputs into predictions made by the first: it stops, unless told to ``overwrite`` them.
+One run at a time: a lock file keeps a second process out of a run folder in use.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -26,10 +32,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from fncall_data.errors import FncallError, InputError
-from fncall_data.io import atomic_write, iter_json_lines, write_jsonl
+from fncall_data.io import atomic_write, ensure_dir, iter_json_lines, write_jsonl
+from fncall_data.runlock import folder_lock
 from fncall_data.types import Record
 from fncall_eval.backends import GenerateConfig, create_backend
 from fncall_eval.compare import Comparison, compare, comparison_frame
+from fncall_eval.fingerprint import claim, prediction_fingerprint
 from fncall_eval.matching import Mode
 from fncall_eval.metrics import results_frame
 from fncall_eval.predictions import PredictionWriter, read_predictions
@@ -74,6 +82,9 @@ class RunConfig(BaseModel):
     data_format: str = Field(default="auto", description="The format of the test file.")
     n_boot: int = Field(default=1000, ge=0, description="Bootstrap resamples for the comparisons.")
     seed: int = Field(default=0, description="The bootstrap seed.")
+    overwrite: bool = Field(
+        default=False, description="Replace predictions in the folder that other settings made."
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class RunResult:
     comparisons: tuple[Comparison, ...]
     scores: dict[str, list[ExampleScore]]
     files: dict[str, Path]
+    rejected: int = 0
+    """How many test rows could not be read (listed in the run folder's rejects.jsonl)."""
 
 
 def variant_labels(adapters: Sequence[str], include_base: bool) -> list[tuple[str, str | None]]:
@@ -116,6 +129,12 @@ def load_test_records(
     path: Path, *, fmt: str = "auto", rejects: Path | None = None, limit: int | None = None
 ) -> list[Record]:
     """The test records (bad rows go to ``rejects``), at most ``limit`` of them."""
+    return _load_test_records(path, fmt=fmt, rejects=rejects, limit=limit)[0]
+
+
+def _load_test_records(
+    path: Path, *, fmt: str, rejects: Path | None, limit: int | None
+) -> tuple[list[Record], int]:
     from fncall_data.formats import load_records
 
     result = load_records(path, fmt=fmt, rejects=rejects)
@@ -124,7 +143,7 @@ def load_test_records(
     records = result.records[:limit] if limit else result.records
     if not records:
         raise InputError("no usable test records", file=os.fspath(path))
-    return records
+    return records, len(result.rejects)
 
 
 def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResult:
@@ -137,17 +156,49 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
         >>> list(result.frame["model"].unique())  # doctest: +SKIP
         ['base', 't-adapter']
     """
-    out = config.out
-    out.mkdir(parents=True, exist_ok=True)
-    records = load_test_records(
-        config.data, fmt=config.data_format, rejects=out / "rejects.jsonl", limit=config.limit
-    )
-    variants = variant_labels(config.adapters, config.include_base)
-    _write_json(out / "run.json", {"config": config.model_dump(mode="json"), "variants": dict(variants)})
+    out = ensure_dir(config.out)
+    with folder_lock(out, what="eval run"):
+        records, rejected = _load_test_records(
+            config.data, fmt=config.data_format, rejects=out / "rejects.jsonl", limit=config.limit
+        )
+        variants = variant_labels(config.adapters, config.include_base)
+        files = {label: out / "predictions" / f"{label}.jsonl" for label, _ in variants}
+        claim(
+            {
+                files[label]: prediction_fingerprint(
+                    backend=config.backend, generate=config.generate, adapter=adapter, data=config.data
+                )
+                for label, adapter in variants
+            },
+            overwrite=config.overwrite,
+        )
+        _write_json(out / "run.json", {"config": config.model_dump(mode="json"), "variants": dict(variants)})
+        parse = _generate(config, records, variants, files, progress)
+        result = score_and_report(
+            records,
+            files,
+            out,
+            mode=config.mode,
+            parse=parse,
+            dots_as_underscores=config.dots_as_underscores,
+            n_boot=config.n_boot,
+            seed=config.seed,
+        )
+    return dataclasses.replace(result, rejected=rejected)
+
+
+def _generate(
+    config: RunConfig,
+    records: Sequence[Record],
+    variants: Sequence[tuple[str, str | None]],
+    files: dict[str, Path],
+    progress: Progress | None,
+) -> Parser | None:
+    """Generate each variant's missing predictions; returns how the backend's texts are read."""
     backend = create_backend(config.backend, config.generate)
     try:
         for label, adapter in variants:
-            with PredictionWriter(out / "predictions" / f"{label}.jsonl") as writer:
+            with PredictionWriter(files[label]) as writer:
                 pending = [r for r in records if r.id not in writer.done]
                 done = len(records) - len(pending)
                 log.info("%s: %d to generate, %d already done", label, len(pending), done)
@@ -158,19 +209,9 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
                     done += 1
                     if progress is not None:
                         progress(label, done, len(records))
-        parse = backend.parse
+        return backend.parse
     finally:
         backend.close()
-    return score_and_report(
-        records,
-        {label: out / "predictions" / f"{label}.jsonl" for label, _ in variants},
-        out,
-        mode=config.mode,
-        parse=parse,
-        dots_as_underscores=config.dots_as_underscores,
-        n_boot=config.n_boot,
-        seed=config.seed,
-    )
 
 
 def score_and_report(

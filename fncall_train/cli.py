@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any
 
 import click
@@ -73,12 +74,13 @@ def train(
 
     Writes OUTPUT_DIR/adapter (PEFT), OUTPUT_DIR/tokenizer and OUTPUT_DIR/fncall_run.json (config,
     versions, data sha256, loss curve, tokens/s, peak memory). Examples longer than --max-length are
-    dropped and listed in OUTPUT_DIR/rejects.jsonl, never cut.
+    dropped and listed in OUTPUT_DIR/rejects.jsonl, never cut. Exit status 1 when data rows could
+    not be read (they are listed there too).
     """
     if ctx.invoked_subcommand is not None:
         return
     from fncall_train.config import load_config
-    from fncall_train.run import ProgressEvent
+    from fncall_train.run import ProgressEvent, RunComplete
     from fncall_train.run import train as run_training
 
     config = load_config(config_file, recipe=recipe, **options)
@@ -99,7 +101,11 @@ def train(
         if event.note:
             click.echo(f"note: {event.note}")
 
-    result = run_training(config, show, resume=resume)
+    try:
+        result = run_training(config, show, resume=resume)
+    except RunComplete as done:
+        click.echo(str(done))
+        return
     _close_process_group()
     rank = int(os.environ.get("RANK", "0"))
     if rank != 0:
@@ -111,6 +117,11 @@ def train(
         f"peak memory {result.peak_memory_mb:.0f} MB"
     )
     click.echo(f"adapter: {result.adapter_dir} ({result.adapter_mb:.2f} MB), base {result.base_model}")
+    if result.data.unreadable:  # exit 1, as every command does when input rows were rejected
+        click.echo(
+            f"{result.data.unreadable} row(s) could not be read: see {result.data.rejects_file}", err=True
+        )
+        sys.exit(1)
 
 
 @train.command("merge")

@@ -121,11 +121,13 @@ def read_records(source: str | os.PathLike[str]) -> RecordSource:
                 result = _read_with_converters(name)
     else:
         result = _read_with_converters(name)
+    if not result.records and not result.rejects:
+        raise InputError("no training record in it: the file holds no rows", file=name)
     if not result.records:
-        first = f"; first problem: line {result.rejects[0]['line']}: {result.rejects[0]['reason']}"
+        first = result.rejects[0]
         raise InputError(
-            f"no training record could be read ({len(result.rejects)} bad rows"
-            f"{first if result.rejects else ''})",
+            f"no training record could be read ({len(result.rejects)} bad rows; first problem: "
+            f"line {first['line']}: {first['reason']})",
             file=name,
         )
     return result

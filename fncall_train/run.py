@@ -28,13 +28,22 @@ from pathlib import Path
 from typing import Any
 
 from fncall_data.errors import FncallError
-from fncall_data.io import atomic_write
+from fncall_data.io import atomic_write, read_json
 from fncall_data.profiles import ChatProfile, get_profile
 from fncall_train.backends import TrainJob, get_trainer_factory
 from fncall_train.config import TrainConfig
 from fncall_train.data import DataReport, Example, build_report, prepare_examples, read_records
 
-__all__ = ["MANIFEST", "PreparedRun", "Progress", "ProgressEvent", "RunResult", "prepare_run", "train"]
+__all__ = [
+    "MANIFEST",
+    "PreparedRun",
+    "Progress",
+    "ProgressEvent",
+    "RunComplete",
+    "RunResult",
+    "prepare_run",
+    "train",
+]
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +113,7 @@ def train(config: TrainConfig, progress: Progress | None = None, *, resume: bool
         >>> result.adapter_dir.name  # doctest: +SKIP
         'adapter'
     """
-    checkpoint = _last_checkpoint(config) if resume else None
+    checkpoint = _resume_point(config) if resume else None
     run = prepare_run(config, progress)
     trainer = run.trainer
 
@@ -248,6 +257,29 @@ def _base_folder(loaded: Any, config: TrainConfig, main: bool) -> str:
             loaded.tokenizer.save_pretrained(os.fspath(folder))
         return os.fspath(folder.resolve())
     return str(loaded.source)
+
+
+class RunComplete(FncallError):
+    """``resume`` was asked of a run that has already trained every step it was asked for."""
+
+
+def _resume_point(config: TrainConfig) -> Path:
+    """The checkpoint to resume from, after making sure the run is not already finished.
+
+    A finished run has its manifest; resuming it would train past its end (one step with a learning
+    rate of zero) and overwrite its adapter, so it is left alone unless more steps are asked for.
+    """
+    checkpoint = _last_checkpoint(config)
+    manifest = config.output_dir / MANIFEST
+    if manifest.is_file():
+        steps = read_json(manifest).get("steps")
+        if isinstance(steps, int) and (config.max_steps is None or config.max_steps <= steps):
+            raise RunComplete(
+                f"{config.output_dir}: the run is complete ({steps} steps, adapter in "
+                f"{config.output_dir / 'adapter'}); nothing was changed. To train further, resume with "
+                f"--max-steps above {steps}"
+            )
+    return checkpoint
 
 
 def _last_checkpoint(config: TrainConfig) -> Path:

@@ -511,12 +511,29 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     assert [(r.row, r.reason) for r in result.rejects] == [(2, "id 'own-1' is already used by row 1")]
 
 
-def test_undetectable_rows_name_the_known_formats(tmp_path: Path) -> None:
-    with pytest.raises(
-        FncallError, match=r"cannot detect the format of rows with keys a, b; name it with --from"
-    ):
-        load_records(_write(tmp_path / "x.jsonl", [{"a": 1, "b": 2}]))
+def test_undetectable_rows_name_the_file_and_the_known_formats(tmp_path: Path) -> None:
+    path = _write(tmp_path / "x.jsonl", [{"a": 1, "b": 2}])
+    with pytest.raises(FncallError) as caught:
+        load_records(path)
+    assert str(caught.value).startswith(
+        f"{path}: cannot detect the format: no row fits a known one (the first has keys a, b); "
+        "name it with --from (known: "
+    )
+    (tmp_path / "n.jsonl").write_text("[1]\n2\n")
+    with pytest.raises(FncallError, match=r"n\.jsonl: cannot detect the format: no row is a JSON object"):
+        load_records(tmp_path / "n.jsonl")
     assert detect_format([{"query": "q", "tools": "[]", "answers": "[]"}]) == "xlam"
+
+
+def test_detection_is_not_decided_by_a_few_odd_rows(tmp_path: Path, good_record: dict[str, Any]) -> None:
+    rows = [{**good_record, "id": f"r{i}"} for i in range(6)]
+    for i in (2, 4):
+        del rows[i]["id"]
+    rows.insert(1, {"unrelated": True})
+    result = load_records(_write(tmp_path / "six.jsonl", rows))
+    assert result.format == "records"
+    assert [r.id for r in result.records] == ["r0", "r1", "r3", "r5"]
+    assert [r.row for r in result.rejects] == [2, 4, 6]
 
 
 # --- the xLAM dialect back from JSON Schema -------------------------------------------------------------

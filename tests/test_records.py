@@ -115,13 +115,12 @@ def test_a_clean_run_replaces_a_stale_rejects_file(tmp_path: Path, good_record: 
     assert rejects.read_text() == ""
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe not utf-8\n"])
-def test_unreadable_files_are_a_user_error(tmp_path: Path, content: bytes) -> None:
+def test_unreadable_files_are_a_user_error(tmp_path: Path) -> None:
     from fncall_data.errors import InputError
 
     path = tmp_path / "d.jsonl"
-    path.write_bytes(content)
-    with pytest.raises(InputError, match=r"d\.jsonl:1: the file is not UTF-8"):
+    path.write_bytes("{}\n".encode("utf-16"))
+    with pytest.raises(InputError, match=r"d\.jsonl: the file is UTF-16 text; save it as UTF-8"):
         check_file(path)
     with pytest.raises(InputError, match=r"no-such\.jsonl: cannot read it"):
         check_file(tmp_path / "no-such.jsonl")

@@ -153,6 +153,21 @@ def test_resume_continues_the_same_run(resumed: tuple[RunResult, RunResult, Path
     assert manifest["loss_curve"] == second.loss_curve
 
 
+def test_resuming_a_finished_run_changes_nothing(
+    resumed: tuple[RunResult, RunResult, Path], cache: Path
+) -> None:
+    _, _, out = resumed
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    args = ["train", "--model", "tiny", "--data", str(DATA), "--cache-dir", str(cache), "--device", "cpu"]
+    done = CliRunner().invoke(cli, [*args, "--max-steps", "4", "--resume", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[-1] == (
+        f"{out}: the run is complete (4 steps, adapter in {out / 'adapter'}); nothing was changed. "
+        "To train further, resume with --max-steps above 4"
+    )
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+
+
 def test_the_run_folder_holds_a_small_adapter_and_a_complete_manifest(
     resumed: tuple[RunResult, RunResult, Path],
 ) -> None:
@@ -253,6 +268,14 @@ def test_cli_mistakes_are_one_line_with_exit_2(tmp_path: Path) -> None:
     assert recipe.exit_code == 2 and "did you mean 'default'?" in recipe.output
     no_out = runner.invoke(cli, ["train", "--data", str(DATA)])
     assert no_out.exit_code == 2 and "output_dir" in no_out.output
+    (tmp_path / "empty.jsonl").write_text("")
+    empty = runner.invoke(
+        cli, ["train", "--model", "tiny", "--data", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "e")]
+    )
+    assert empty.exit_code == 2 and "Traceback" not in empty.output
+    assert empty.output.strip().splitlines()[-1] == (
+        f"error: {tmp_path / 'empty.jsonl'}: no training record in it: the file holds no rows"
+    )
 
 
 def test_new_tokens_travel_as_their_rows_only(tmp_path: Path, cache: Path) -> None:

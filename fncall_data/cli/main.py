@@ -6,6 +6,7 @@ command is used, and library modules inside the command functions.
 
 from __future__ import annotations
 
+import errno
 import importlib
 from typing import Any
 
@@ -19,7 +20,9 @@ __all__ = ["cli", "main"]
 class LazyGroup(click.Group):
     """A group whose commands live in other modules, named as ``"module:attribute"``.
 
-    A user mistake (:class:`FncallError`) anywhere below becomes one line on stderr and exit code 2.
+    A user mistake (:class:`FncallError`) anywhere below becomes one line on stderr and exit code 2,
+    and so does an operating-system error that library code did not name a path for (a full disk
+    while a model library saves, say). Ctrl-C stops with one line and exit code 130.
     """
 
     def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
@@ -43,6 +46,22 @@ class LazyGroup(click.Group):
         except FncallError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except OSError as exc:
+            if exc.errno not in _ENVIRONMENT_ERRNOS:
+                raise  # a bug keeps its traceback
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            click.echo(f"error: {where}{exc.strerror}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted; run the same command again to go on", err=True)
+            ctx.exit(130)
+
+
+# what the machine did to a command, not what the code did wrong
+_ENVIRONMENT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+     errno.EEXIST, errno.EIO, errno.EMFILE, errno.ENAMETOOLONG, errno.ENOENT}
+)  # fmt: skip
 
 
 @click.group(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("source", default="-")
 @click.option(
     "--tools",
     "tools_source",
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     "By default `format` is an annotation and is not checked, as in the library.",
 )
 def validate(
-    source: TextIO,
+    source: str,
     tools_source: str | None,
     strict: bool,
     each_line: bool,
@@ -48,20 +48,23 @@ def validate(
 ) -> None:
     """Extract the tool calls in SOURCE (a file, or - for stdin) and check them against the tools.
 
-    Prints the calls, every repair applied to read them and every error. `format` is not asserted
-    unless --strict-format. Exit status: 0 when every output is valid, 1 when one is not, 2 on a
-    usage error.
+    Prints the calls, every repair applied to read them and every error; bytes that are not UTF-8
+    are an error too (invalid_utf8). `format` is not asserted unless --strict-format. Exit status:
+    0 when every output is valid, 1 when one is not, 2 on a usage error.
     """
-    from fncall_data.check import check_output
+    from fncall_data.check import check_output, check_output_bytes
     from fncall_data.tools import load_tools
     from fncall_data.validate import Toolbox
 
     box = Toolbox(load_tools(tools_source), strict_format=strict_format) if tools_source else None
-    text = source.read()
-    outputs = _split_lines(text) if each_line else [text]
+    raw = _read(source)
+    outputs = _split_lines(raw) if each_line else [raw]
     all_valid = True
     for number, output in enumerate(outputs, start=1):
-        result = check_output(output, box, strict=strict)
+        if isinstance(output, str):
+            result = check_output(output, box, strict=strict)
+        else:
+            result = check_output_bytes(output, box, strict=strict)
         all_valid = all_valid and result.valid
         label = f"output {number}: " if len(outputs) > 1 else ""
         click.echo(render_check(result, as_json=as_json, label=label))
@@ -85,19 +88,33 @@ def render_check(result: OutputCheck, *, as_json: bool = False, label: str = "")
     return "\n".join(lines)
 
 
-def _split_lines(text: str) -> list[str]:
-    outputs = []
-    for line in text.splitlines():
+def _read(source: str) -> bytes:
+    from fncall_data.errors import InputError
+
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        raise InputError("is a folder; give a file of model output, or - for stdin", file=source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read it: {exc.strerror}", file=source) from None
+
+
+def _split_lines(raw: bytes) -> list[str | bytes]:
+    """Each non-blank line; one that is a JSON string, as the text it holds (others stay bytes)."""
+    outputs: list[str | bytes] = []
+    for line in raw.splitlines():
         if not line.strip():
             continue
-        if line.lstrip().startswith('"'):
+        decoded = None
+        if line.lstrip().startswith(b'"'):
             try:
                 decoded = json.loads(line)
-            except json.JSONDecodeError:
+            except ValueError:  # not JSON, or not UTF-8
                 decoded = None
-            if isinstance(decoded, str):
-                line = decoded
-        outputs.append(line)
+        outputs.append(decoded if isinstance(decoded, str) else line)
     return outputs
 
 

@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from fncall_data.errors import FncallError
+from fncall_data.errors import FncallError, InputError
 from fncall_data.formats.base import ConvertResult, Format, Reject, RowError, RowWarning, WriteResult
 from fncall_data.formats.sources import BadRow, iter_rows
 from fncall_data.io import atomic_write
@@ -73,7 +73,9 @@ _DETECT_ORDER = (
     "glaive",
     "xlam",
 )
-_DETECT_ROWS = 5
+# Detection reads this many object rows from the head of the source: enough that a few odd rows do
+# not decide for the file, few enough that a big file starts at once.
+_DETECT_ROWS = 50
 
 
 def get_format(name: str) -> Format:
@@ -86,24 +88,40 @@ def get_format(name: str) -> Format:
     return FORMATS.get(name)()
 
 
-def detect_format(rows: Iterable[Any]) -> str:
-    """The name of the first format whose shape fits the first object rows.
+def detect_format(rows: Iterable[Any], *, source: str | None = None) -> str:
+    """The format of the first object rows: the most specific one that fits at least half of them.
+
+    Formats are tried from the most specific shape to the most general (fncall records before any
+    ``messages`` list), so a records file with a few rows that lack an id stays a records file; when
+    no format fits half, the one that fits the most wins. Rows that do not fit do not decide it: the
+    chosen format's reader rejects them, row by row, with their numbers.
 
     Raises:
-        FncallError: no format fits; the message lists the known ones.
+        InputError: no row is a JSON object, or no row fits any format; names ``source``.
+
+    Example:
+        >>> detect_format([{"query": "q", "tools": "[]", "answers": "[]"}, {"odd": 1}])
+        'xlam'
     """
     sample = [row for row in rows if isinstance(row, dict)][:_DETECT_ROWS]
     if not sample:
-        raise FncallError("cannot detect the format: the source has no JSON object rows")
+        raise InputError("cannot detect the format: no row is a JSON object", file=source)
     names = [*_DETECT_ORDER, *(n for n in FORMATS.names() if n not in _DETECT_ORDER)]
+    best, fits = "", 0
     for name in names:
         fmt = get_format(name)
-        if all(fmt.detect(row) for row in sample):
+        count = sum(1 for row in sample if fmt.detect(row))
+        if 2 * count >= len(sample):
             return name
+        if count > fits:
+            best, fits = name, count
+    if fits:
+        return best
     keys = ", ".join(sorted(sample[0]))
-    raise FncallError(
-        f"cannot detect the format of rows with keys {keys}; name it with --from "
-        f"(known: {', '.join(FORMATS.names())})"
+    raise InputError(
+        f"cannot detect the format: no row fits a known one (the first has keys {keys}); name it with "
+        f"--from (known: {', '.join(FORMATS.names())})",
+        file=source,
     )
 
 
@@ -144,7 +162,7 @@ def load_records(
     result = ConvertResult()
     if fmt == "auto":
         head = list(itertools.islice(rows, _DETECT_ROWS * 4))
-        fmt = detect_format(row for _, row in head)
+        fmt = detect_format((row for _, row in head), source=name)
         result.detected = True
         rows = itertools.chain(head, rows)
     reader = get_format(fmt)

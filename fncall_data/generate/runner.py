@@ -14,6 +14,8 @@ import multiprocessing
 import os
 import random
 import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -185,6 +187,23 @@ def _init(source: Any, config: GenerateConfig) -> None:
     _STATE["config"] = config
 
 
+def _worker_init(parent: int, source: Any, config: GenerateConfig) -> None:
+    """A worker's start: watch the parent, then load the tools like the parent did."""
+    threading.Thread(target=_end_with, args=(parent,), name="end-with-parent", daemon=True).start()
+    _init(source, config)
+
+
+def _end_with(parent: int) -> None:
+    """End this worker as soon as its parent is gone, however it went (kill -9 included).
+
+    A killed parent cannot stop its pool, and the workers would wait for work forever, adopted by
+    PID 1; an orphan's parent PID changes, which a poll every half second sees on every platform.
+    """
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _first_good(categories: Sequence[str], slots: range) -> list[list[_Candidate]]:
     """For each slot: its candidates up to and including the first verified one."""
     ts, config = _STATE["ts"], _STATE["config"]
@@ -238,7 +257,7 @@ def generate(
         context = multiprocessing.get_context(method)
         init_source = specs if method == "fork" else source
         with ProcessPoolExecutor(
-            config.workers, context, initializer=_init, initargs=(init_source, config)
+            config.workers, context, initializer=_worker_init, initargs=(os.getpid(), init_source, config)
         ) as pool:
             futures = [pool.submit(_first_good, categories, r) for r in ranges]
             for future in futures:

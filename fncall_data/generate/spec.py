@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from fncall_data.errors import FncallError
+from fncall_data.errors import FncallError, InputError
 from fncall_data.tools import implementation_of, to_tool
 from fncall_data.types import Tool
 
@@ -154,9 +154,16 @@ def load_specs(source: Sequence[Any] | str | os.PathLike[str] | None) -> list[To
 
     if source is None:
         return catalog_specs()
+    file: str | None = None
     if isinstance(source, str | os.PathLike):
-        objects = [obj for _, obj in _load_path(os.fspath(source))]
+        file = os.fspath(source)
+        objects = [obj for _, obj in _load_path(file)]
     else:
         objects = list(source)
-    load_tools(objects)  # the shared checks: every entry is a tool, names are unique
+    try:
+        load_tools(objects)  # the shared checks: every entry is a tool, names are unique
+    except FncallError as exc:
+        if file is None or str(exc).startswith(file):
+            raise
+        raise InputError(str(exc), file=file) from None  # checked as objects: say which file
     return [spec_of(obj) for obj in objects]
