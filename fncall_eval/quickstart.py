@@ -354,6 +354,7 @@ def _evaluate(
     """Score the base model and ``adapters`` (default: the quickstart's adapter) on ``data``."""
     from fncall_eval.backends import GenerateConfig
     from fncall_eval.run import RunConfig, run_eval
+    from fncall_train.models import cache_root
 
     chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
     generate = GenerateConfig(
@@ -361,9 +362,12 @@ def _evaluate(
     )
     # The quickstart owns its eval folders: predictions made for an earlier adapter or other settings
     # (a rerun that trained again) are replaced, never mixed in; the same settings still resume.
+    # Predictions are kept in the model cache by fingerprint, so the base model's answers on the same
+    # test data (a fixed cost of every run) are generated once per machine.
+    cache = cache_root() / "predictions"
     run = RunConfig(
         data=data, out=out, generate=generate, adapters=chosen, mode=mode, include_base=include_base,
-        overwrite=True,
+        overwrite=True, cache=cache,
     )  # fmt: skip
     last: dict[str, int] = {}
 
@@ -373,7 +377,11 @@ def _evaluate(
             last[label] = done
             say(out.name, f"{label}: {done}/{total}")
 
-    return run_eval(run, progress=progress)
+    result = run_eval(run, progress=progress)
+    for label, count in result.cached.items():
+        say(out.name, f"{label}: {count} answers from the cache ({cache}): the same model, settings "
+                      "and test data as an earlier run")  # fmt: skip
+    return result
 
 
 def _group_summary(scores: dict[str, list[Any]], groups: dict[str, str]) -> list[dict[str, Any]]:

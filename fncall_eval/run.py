@@ -37,7 +37,7 @@ from fncall_data.runlock import folder_lock
 from fncall_data.types import Record
 from fncall_eval.backends import GenerateConfig, create_backend
 from fncall_eval.compare import Comparison, compare, comparison_frame
-from fncall_eval.fingerprint import claim, prediction_fingerprint
+from fncall_eval.fingerprint import Fingerprint, claim, prediction_fingerprint, stamp_path
 from fncall_eval.matching import Mode
 from fncall_eval.metrics import results_frame
 from fncall_eval.predictions import PredictionWriter, read_predictions
@@ -85,6 +85,12 @@ class RunConfig(BaseModel):
     overwrite: bool = Field(
         default=False, description="Replace predictions in the folder that other settings made."
     )
+    cache: Path | None = Field(
+        default=None,
+        description="A folder of predictions kept by fingerprint key: a variant whose fingerprint has a "
+        "file there starts from it instead of generating those examples again, and what it generates "
+        "is stored back. Equal keys mean the same model files, settings and test data.",
+    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,8 @@ class RunResult:
     files: dict[str, Path]
     rejected: int = 0
     """How many test rows could not be read (listed in the run folder's rejects.jsonl)."""
+    cached: dict[str, int] = dataclasses.field(default_factory=dict)
+    """Per variant, how many predictions came from ``RunConfig.cache`` instead of the backend."""
 
 
 def variant_labels(adapters: Sequence[str], include_base: bool) -> list[tuple[str, str | None]]:
@@ -163,17 +171,18 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
         )
         variants = variant_labels(config.adapters, config.include_base)
         files = {label: out / "predictions" / f"{label}.jsonl" for label, _ in variants}
-        claim(
-            {
-                files[label]: prediction_fingerprint(
-                    backend=config.backend, generate=config.generate, adapter=adapter, data=config.data
-                )
-                for label, adapter in variants
-            },
-            overwrite=config.overwrite,
-        )
+        stamps = {
+            files[label]: prediction_fingerprint(
+                backend=config.backend, generate=config.generate, adapter=adapter, data=config.data
+            )
+            for label, adapter in variants
+        }
+        claim(stamps, overwrite=config.overwrite)
+        cached = _from_cache(config.cache, stamps) if config.cache else {}
         _write_json(out / "run.json", {"config": config.model_dump(mode="json"), "variants": dict(variants)})
         parse = _generate(config, records, variants, files, progress)
+        if config.cache:
+            _to_cache(config.cache, stamps)
         result = score_and_report(
             records,
             files,
@@ -184,7 +193,46 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
             n_boot=config.n_boot,
             seed=config.seed,
         )
-    return dataclasses.replace(result, rejected=rejected)
+    labels = {path: label for label, path in files.items()}
+    return dataclasses.replace(
+        result, rejected=rejected, cached={labels[path]: n for path, n in cached.items()}
+    )
+
+
+def _ids(path: Path) -> dict[str, str]:
+    """id -> line of a predictions file (empty when there is none)."""
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["id"]: line for line in lines if line.strip()}
+
+
+def _from_cache(cache: Path, stamps: dict[Path, Fingerprint]) -> dict[Path, int]:
+    """Add to each predictions file the examples its cached copy holds; how many each took."""
+    taken: dict[Path, int] = {}
+    for path, fingerprint in stamps.items():
+        kept = _ids(cache / f"{fingerprint.key}.jsonl")
+        have = _ids(path)
+        new = [line for key, line in kept.items() if key not in have]
+        if new:
+            with atomic_write(path) as handle:
+                handle.writelines(line + "\n" for line in [*have.values(), *new])
+            taken[path] = len(new)
+    return taken
+
+
+def _to_cache(cache: Path, stamps: dict[Path, Fingerprint]) -> None:
+    """Keep each predictions file under its fingerprint's key (the fingerprint beside it, for a reader)."""
+    for path, fingerprint in stamps.items():
+        kept = cache / f"{fingerprint.key}.jsonl"
+        have, stored = _ids(path), _ids(kept)
+        if not have.keys() - stored.keys():
+            continue
+        ensure_dir(cache)
+        with atomic_write(kept) as handle:
+            handle.writelines(line + "\n" for line in {**stored, **have}.values())
+        with atomic_write(stamp_path(kept)) as handle:
+            handle.write(json.dumps(fingerprint.to_dict(), indent=1, ensure_ascii=False) + "\n")
 
 
 def _generate(

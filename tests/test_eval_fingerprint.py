@@ -119,3 +119,24 @@ def test_two_eval_runs_in_one_folder_the_second_stops(tmp_path: Path) -> None:
     with folder_lock(out), pytest.raises(FolderInUseError, match="is in use by another eval run"):
         run_eval(_config(data, out, preds))
     assert not (out / "predictions").exists()
+
+
+def test_a_cache_of_predictions_serves_the_same_fingerprint_only(tmp_path: Path) -> None:
+    data, preds = write_hand_set(tmp_path)
+    cache = tmp_path / "cache"
+    first = run_eval(_config(data, tmp_path / "a", preds).model_copy(update={"cache": cache, "limit": 2}))
+    assert first.cached == {}
+    # another folder, the same model and data: the two cached answers are taken, the rest generated
+    second = run_eval(_config(data, tmp_path / "b", preds).model_copy(update={"cache": cache}))
+    assert second.cached == {"base": 2}
+    whole = (tmp_path / "b" / "predictions" / "base.jsonl").read_text().splitlines()
+    assert len(whole) == len(HAND_RECORDS) and len({json.loads(line)["id"] for line in whole}) == len(whole)
+    third = run_eval(_config(data, tmp_path / "c", preds).model_copy(update={"cache": cache}))
+    assert third.cached == {"base": len(HAND_RECORDS)}
+    assert [s.call_exact for s in third.scores["base"]] == [s.call_exact for s in second.scores["base"]]
+    # another model is another key: nothing from the cache
+    other = run_eval(
+        _config(data, tmp_path / "d", _fake(tmp_path, "FAKE")).model_copy(update={"cache": cache})
+    )
+    assert other.cached == {}
+    assert len(list(cache.glob("*.jsonl"))) == 2 and len(list(cache.glob("*.fingerprint.json"))) == 2

@@ -91,6 +91,13 @@ def test_the_terminal_shows_only_fncalls_lines_and_the_rest_is_logged(tmp_path: 
     log = (out / "quickstart.log").read_text()
     assert "fncall_train.models: loaded tiny" in log  # the library's own records, with what libraries wrote
     assert done.stdout.rstrip().endswith(f"log: {out / 'quickstart.log'}")
+    assert "answers from the cache" not in done.stdout
+
+    # another run folder on the same machine: the base model's answers come from the cache, said so
+    args[args.index("-o") + 1] = str(tmp_path / "again")
+    again = subprocess.run([exe, *args], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "eval: base: 14 answers from the cache" in again.stdout
 
 
 def test_a_bad_option_value_is_one_line() -> None:
