@@ -206,6 +206,11 @@ def prepare_run(config: TrainConfig, progress: Progress | None = None) -> Prepar
     new_tokens = list(loaded.added_tokens)
     new_ids = [tokenizer.get_vocab()[t] for t in new_tokens]
     layers = getattr(loaded.model.config.get_text_config(), "num_hidden_layers", None)
+    # The LoRA A matrices (and rows of added tokens) are drawn here, before the trainer seeds anything:
+    # without this seed two runs of the same config start from different adapters.
+    from transformers import set_seed
+
+    set_seed(config.seed)
     model = get_peft_model(loaded.model, config.lora_config(new_ids, layers))
     # Checkpoints are saved by the trainer with PEFT's "auto", which would copy the whole grown
     # embedding into every checkpoint (1.3 GB for the embedded model): make our decision the default.

@@ -373,3 +373,43 @@ def test_a_slow_machine_trains_to_the_floor_of_steps_and_says_so(
     notes.clear()
     clock_only = train(_config(tmp_path / "clock-only", cache, **over), slow)
     assert clock_only.steps == 4 and not notes  # the step that sees 3 seconds gone is the last
+
+
+def _adapter(folder: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    return load_file(folder / "adapter" / "adapter_model.safetensors")
+
+
+def _equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    import torch
+
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_two_runs_with_one_seed_end_with_equal_losses_and_adapters(tmp_path: Path, cache: Path) -> None:
+    # LoRA's A matrices are drawn when the adapter is made: they must come from the seed, not the clock
+    runs = [train(_config(tmp_path / name, cache, max_steps=4, seed=5)) for name in ("one", "two")]
+    assert [p["loss"] for p in runs[0].loss_curve] == [p["loss"] for p in runs[1].loss_curve]
+    assert _equal(_adapter(tmp_path / "one"), _adapter(tmp_path / "two"))
+    other = train(_config(tmp_path / "other", cache, max_steps=4, seed=6))
+    assert not _equal(_adapter(tmp_path / "one"), _adapter(tmp_path / "other"))
+    assert other.steps == 4
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_killed_and_resumed_run_equals_an_uninterrupted_one(tmp_path: Path, cache: Path) -> None:
+    whole = train(_config(tmp_path / "whole", cache, max_steps=4, save_steps=2, seed=5))
+
+    def kill_at_step_3(event: ProgressEvent) -> None:
+        if event.step == 3:
+            raise _Killed  # after the checkpoint of step 2, before step 4
+
+    with pytest.raises(_Killed):
+        train(_config(tmp_path / "cut", cache, max_steps=4, save_steps=2, seed=5), kill_at_step_3)
+    resumed = train(_config(tmp_path / "cut", cache, max_steps=4, save_steps=2, seed=5), resume=True)
+    assert [p["loss"] for p in resumed.loss_curve] == [p["loss"] for p in whole.loss_curve]
+    assert _equal(_adapter(tmp_path / "whole"), _adapter(tmp_path / "cut"))
