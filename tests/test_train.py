@@ -41,6 +41,7 @@ def test_seed_recipe_is_the_tutorial_mapped_to_current_names() -> None:
         "epochs": 1.0,
         "max_steps": None,
         "max_minutes": None,
+        "min_steps": None,
         "schedule_by": "steps",
         "batch_size": 1,
         "grad_accum": 4,
