@@ -370,12 +370,18 @@ def _evaluate(
         overwrite=True, cache=cache,
     )  # fmt: skip
     last: dict[str, int] = {}
+    began: dict[str, tuple[float, int]] = {}
 
     def progress(label: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        start, first = began.setdefault(label, (now, done))
         step = max(1, total // 4)
         if done == total or done - last.get(label, -step) >= step:
             last[label] = done
-            say(out.name, f"{label}: {done}/{total}")
+            left = ""
+            if first < done < total:  # the rate measured so far on this machine, not a planned one
+                left = f", ~{(now - start) / (done - first) * (total - done) / 60:.1f} min left"
+            say(out.name, f"{label}: {done}/{total}{left}")
 
     result = run_eval(run, progress=progress)
     for label, count in result.cached.items():
