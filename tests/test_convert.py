@@ -33,7 +33,7 @@ def test_convert_detects_and_summarises(tmp_path: Path) -> None:
     assert result.output == (
         "detected format: toolace\n"
         f"{source}: 2 rows, 2 converted, 0 rejected\n"
-        f"wrote 2 records rows to {out}\n"
+        f"wrote 2 rows in the records format to {out}\n"
     )
     assert [r["id"] for r in _rows(out)] == ["toolace-000001", "toolace-000002"]
 
@@ -85,7 +85,8 @@ def test_convert_to_bfcl_writes_both_files(tmp_path: Path) -> None:
     result = _run("convert", str(FORMAT_ROWS / "xlam.jsonl"), "--to", "bfcl", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert (
-        f"wrote 3 bfcl rows to {out}, {tmp_path / 'possible_answer' / 'BFCL_v4_ours.json'}\n" in result.output
+        f"wrote 3 rows in the bfcl format to {out}, {tmp_path / 'possible_answer' / 'BFCL_v4_ours.json'}\n"
+        in result.output
     )
     truth = _rows(tmp_path / "possible_answer" / "BFCL_v4_ours.json")
     # each call's arguments become one acceptable value each; the query answered by no call has no row

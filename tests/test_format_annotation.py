@@ -84,14 +84,14 @@ def test_convert_command_reports_the_warning_and_strict_format_rejects(
         "repairs: arguments_string 1\n"
         "format warnings: 1 in 1 kept rows (--strict-format rejects them)\n"
         f"{glaive_file}: row 1: bad_format at {WHERE}: {WARNING}\n"
-        f"wrote 1 records rows to {out}\n"
+        f"wrote 1 rows in the records format to {out}\n"
     )
     strict = _run("data", "convert", str(glaive_file), "--from", "glaive", "-o", str(out), "--strict-format")
     assert strict.exit_code == 1
     assert strict.output == (
         f"{glaive_file}: 1 rows, 0 converted, 1 rejected\n"
         "repairs: arguments_string 1\n"
-        f"wrote 0 records rows to {out}\n"
+        f"wrote 0 rows in the records format to {out}\n"
         f"{glaive_file}: row 1: bad_format at {WHERE}: {WARNING}\n"
     )
 

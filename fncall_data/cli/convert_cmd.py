@@ -88,7 +88,7 @@ def convert(
         )
         for r in written.rejects
     ]
-    click.echo(f"wrote {written.written} {target_format} rows to {', '.join(written.paths)}")
+    click.echo(f"wrote {written.written} rows in the {target_format} format to {', '.join(written.paths)}")
     if written.lost:
         click.echo(
             "fields the format cannot hold: " + ", ".join(f"{k} {v}" for k, v in written.lost.most_common())
