@@ -226,24 +226,28 @@ def score(
 ) -> None:
     """Score PREDICTIONS files ({"id", "text"} per line) against the test records.
 
-    The first file is the baseline the others are compared with.
+    The first file is the baseline the others are compared with. Exit status 1 when test rows were
+    rejected.
     """
     import tempfile
 
     from fncall_data.profiles import get_profile
-    from fncall_eval.run import load_test_records, score_and_report, variant_labels
+    from fncall_eval.run import read_test_records, score_and_report, variant_labels
 
     parse = get_profile(profile).parse if profile else None
     labels = variant_labels([str(p) for p in predictions], include_base=False)
     files = {label: Path(str(path)) for label, path in labels}
     with tempfile.TemporaryDirectory() as scratch:
         folder = out if out is not None else Path(scratch)
-        records = load_test_records(data, fmt=data_format, rejects=folder / "rejects.jsonl")
+        records, rejected = read_test_records(
+            data, fmt=data_format, rejects=folder / "rejects.jsonl", limit=None
+        )
         result = score_and_report(
             records, files, folder, mode=mode, parse=parse, dots_as_underscores=dots_as_underscores,
             baseline=labels[0][0],
         )  # fmt: skip
         _finish(result, out)
+        _exit_for_rejects(rejected, folder / "rejects.jsonl" if out is not None else data)
 
 
 @eval_group.command(name="compare")
@@ -285,7 +289,10 @@ def compare_cmd(runs: tuple[Path, ...], out: Path | None, n_boot: int, seed: int
 )
 @_generate_options
 def bfcl(category: str, wheel: Path | None, **kw: Any) -> None:
-    """Import BFCL categories and evaluate in BFCL matching mode (the official checker's rules)."""
+    """Import BFCL categories and evaluate in BFCL matching mode (the official checker's rules).
+
+    Exit status 1 when BFCL rows could not be imported (listed in OUT/bfcl_rejects.jsonl).
+    """
     from fncall_data.formats import write_records, write_rejects
     from fncall_data.formats.bfcl import load_bfcl
     from fncall_eval.run import run_eval
@@ -304,3 +311,4 @@ def bfcl(category: str, wheel: Path | None, **kw: Any) -> None:
     write_rejects(out / "bfcl_rejects.jsonl", rejects)
     config = _config(data, "bfcl", "records", kw)
     _finish(run_eval(config, progress=_Progress()), out)
+    _exit_for_rejects(len(rejects), out / "bfcl_rejects.jsonl")

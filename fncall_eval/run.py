@@ -54,6 +54,7 @@ __all__ = [
     "compare_runs",
     "load_run_scores",
     "load_test_records",
+    "read_test_records",
     "run_eval",
     "score_and_report",
     "variant_labels",
@@ -137,12 +138,17 @@ def load_test_records(
     path: Path, *, fmt: str = "auto", rejects: Path | None = None, limit: int | None = None
 ) -> list[Record]:
     """The test records (bad rows go to ``rejects``), at most ``limit`` of them."""
-    return _load_test_records(path, fmt=fmt, rejects=rejects, limit=limit)[0]
+    return read_test_records(path, fmt=fmt, rejects=rejects, limit=limit)[0]
 
 
-def _load_test_records(
-    path: Path, *, fmt: str, rejects: Path | None, limit: int | None
+def read_test_records(
+    path: Path, *, fmt: str = "auto", rejects: Path | None = None, limit: int | None = None
 ) -> tuple[list[Record], int]:
+    """The test records, at most ``limit`` of them, and how many rows were rejected into ``rejects``.
+
+    Raises:
+        InputError: when no row is usable.
+    """
     from fncall_data.formats import load_records
 
     result = load_records(path, fmt=fmt, rejects=rejects)
@@ -166,7 +172,7 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
     """
     out = ensure_dir(config.out)
     with folder_lock(out, what="eval run"):
-        records, rejected = _load_test_records(
+        records, rejected = read_test_records(
             config.data, fmt=config.data_format, rejects=out / "rejects.jsonl", limit=config.limit
         )
         variants = variant_labels(config.adapters, config.include_base)

@@ -125,3 +125,14 @@ def test_eval_run_with_rejected_test_rows_exits_1(tmp_path: Path) -> None:
     assert result.output.strip().splitlines()[-1] == f"1 test row(s) rejected: see {out / 'rejects.jsonl'}"
     rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
     assert [(r["row"], r["reason"]) for r in rejects] == [(7, "not UTF-8 text: byte 0xff at column 9")]
+
+
+def test_eval_score_with_rejected_test_rows_exits_1_too(tmp_path: Path) -> None:
+    records, preds = write_hand_set(tmp_path)
+    records.write_bytes(records.read_bytes() + b'{"id": "\xff"}\n')
+    out = tmp_path / "scored"
+    result = run("eval", "score", str(preds), "--data", str(records), "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == f"1 test row(s) rejected: see {out / 'rejects.jsonl'}"
+    clean, _ = write_hand_set(tmp_path / "clean")
+    assert run("eval", "score", str(preds), "--data", str(clean)).exit_code == 0
