@@ -12,8 +12,13 @@ mkdir -p "$dest"
 sdist="$dest/jsonschema-$version.tar.gz"
 if [ ! -f "$sdist" ]; then
   python=${PYTHON_FOR_PIP:-.venv/bin/python}
-  "$python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
-    "jsonschema==$version" -d "$dest"
+  log=.cache/install.log  # pip's messages, with the install's
+  if ! "$python" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+    "jsonschema==$version" -d "$dest" >>"$log" 2>&1; then
+    tail -n 25 "$log" >&2
+    echo "fetch_schema_suite: the download failed; pip's output is in $log" >&2
+    exit 1
+  fi
 fi
 [ -f "$sdist" ] || { echo "fetch_schema_suite: expected $sdist after the download" >&2; exit 1; }
 out="$dest/jsonschema-$version"
