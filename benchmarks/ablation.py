@@ -104,6 +104,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=69, help="Optimizer steps of every variant.")
     parser.add_argument("--model", default="embedded")
     parser.add_argument("--test-per-group", type=int, default=35)
+    parser.add_argument(
+        "--replicates", type=int, default=1, help="Training runs per variant, each from another seed."
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
     args = parser.parse_args()
 
@@ -137,11 +140,25 @@ def main() -> None:
         if not marker.exists():
             _prepare(data / "train.jsonl", test_path, transform, say)
             marker.write_text(name + "\n", encoding="utf-8")
-        _train(config, args.steps, say)
-        trained[name] = json.loads((config.output_dir / "train" / "fncall_run.json").read_text("utf-8"))
-        adapter = config.output_dir / "train" / "adapter"
-        result = _evaluate(base, test_path, config.output_dir / "eval", "strict", say, [adapter], False)
-        scores[name] = next(iter(result.scores.values()))
+        for replicate in range(args.replicates):
+            # a replicate trains on the same records from another seed (LoRA init, data order)
+            run = name if replicate == 0 else f"{name}#{replicate}"
+            run_config = config
+            if replicate:
+                run_config = config.model_copy(
+                    update={"output_dir": args.out / run.replace("#", "-r"), "seed": config.seed + replicate}
+                )
+                if not (run_config.output_dir / "data").is_dir():
+                    shutil.copytree(data, run_config.output_dir / "data")
+            _train(run_config, args.steps, say)
+            trained[run] = json.loads(
+                (run_config.output_dir / "train" / "fncall_run.json").read_text("utf-8")
+            )
+            adapter = run_config.output_dir / "train" / "adapter"
+            result = _evaluate(
+                base, test_path, run_config.output_dir / "eval", "strict", say, [adapter], False
+            )
+            scores[run] = next(iter(result.scores.values()))
     result = _evaluate(base, test_path, args.out / "base-eval", "strict", say, [], True)
     scores = {"base": result.scores["base"], **scores}
     rows = []
@@ -174,7 +191,8 @@ def main() -> None:
     for name in trained:
         row = next(r for r in rows if r["variant"] == name)
         per_step, per_minute = row["loss_tokens_per_step"], row["loss_tokens_per_min"]
-        print(f"| {name} | {row['steps']} | {per_step:.0f} | {per_minute:.0f} | {VARIANTS[name][2]} |")
+        what = VARIANTS[name.split("#")[0]][2]
+        print(f"| {name} | {row['steps']} | {per_step:.0f} | {per_minute:.0f} | {what} |")
 
 
 if __name__ == "__main__":
