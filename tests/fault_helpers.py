@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -122,8 +123,7 @@ def can_mount() -> str | None:
         return "tmpfs mounts need Linux"
     if os.geteuid() != 0:
         return "mounting a tmpfs needs root"
-    probe = Path(f"/tmp/fncall-mount-probe-{os.getpid()}")
-    probe.mkdir(exist_ok=True)
+    probe = Path(tempfile.mkdtemp(prefix="fncall-mount-probe-"))
     try:
         done = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True
