@@ -23,6 +23,8 @@ from typing import Any
 __all__ = [
     "LiteralParseError",
     "bracket_end",
+    "has_lone_surrogate",
+    "int_too_long",
     "lone_surrogate",
     "parse_literal",
     "parse_python_calls",
@@ -155,6 +157,16 @@ def _parse(text: str, mode: str, max_depth: int, max_chars: int) -> ast.AST:
         raise LiteralParseError("syntax", f"not Python syntax: {exc}") from None
 
 
+def int_too_long(value: int) -> bool:
+    """Whether ``value`` has more than :data:`MAX_INT_DIGITS` digits (so Python will not print it).
+
+    Example:
+        >>> int_too_long(10**4299), int_too_long(-(10**4300))
+        (False, True)
+    """
+    return value.bit_length() > _MAX_INT_BITS
+
+
 def _too_long_int() -> LiteralParseError:
     return LiteralParseError("too_large", f"an integer has more than {MAX_INT_DIGITS} digits")
 
@@ -162,7 +174,7 @@ def _too_long_int() -> LiteralParseError:
 def _literal(node: ast.AST, depth: int, max_depth: int) -> Any:
     if isinstance(node, ast.Constant):
         value = node.value
-        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        if isinstance(value, int) and not isinstance(value, bool) and int_too_long(value):
             raise _too_long_int()  # hexadecimal literals reach any size without the decimal limit
         if value is None or isinstance(value, bool | int | str):
             return value
@@ -383,7 +395,7 @@ def plain_json(value: Any, *, max_depth: int = 64, max_values: int = 200_000) ->
         count += 1
         if count > max_values:  # shared sub-objects could otherwise make the walk exponential
             raise LiteralParseError("too_large", f"more than {max_values} values")
-        if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > _MAX_INT_BITS:
+        if isinstance(item, int) and not isinstance(item, bool) and int_too_long(item):
             raise _too_long_int()
         if item is None or isinstance(item, bool | int | str):
             return item
@@ -411,10 +423,15 @@ def plain_json(value: Any, *, max_depth: int = 64, max_values: int = 200_000) ->
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def lone_surrogate(value: Any, path: str = "$") -> str | None:
-    """The JSON path of a string (or key) in ``value`` that holds a lone surrogate, or None.
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate code point (it then cannot be encoded as UTF-8)."""
+    return _SURROGATE.search(text) is not None
 
-    JSON's ``"\\ud800"`` escape decodes to such a code point: it is not Unicode text, so it cannot be
+
+def lone_surrogate(value: Any, path: str = "$") -> str | None:
+    r"""The JSON path of a string (or key) in ``value`` that holds a lone surrogate, or None.
+
+    JSON's ``"\ud800"`` escape decodes to such a code point: it is not Unicode text, so it cannot be
     written as UTF-8 and no tool could receive it.
 
     Example:
@@ -425,11 +442,11 @@ def lone_surrogate(value: Any, path: str = "$") -> str | None:
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            if _SURROGATE.search(item):
+            if has_lone_surrogate(item):
                 return where
         elif isinstance(item, dict):
             for key, child in item.items():
-                if isinstance(key, str) and _SURROGATE.search(key):
+                if isinstance(key, str) and has_lone_surrogate(key):
                     return f"{where}.{key!a}"
                 stack.append((child, f"{where}.{key}"))
         elif isinstance(item, list):
@@ -438,11 +455,11 @@ def lone_surrogate(value: Any, path: str = "$") -> str | None:
 
 
 def replace_lone_surrogates(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
+    r"""``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
 
     Example:
-        >>> replace_lone_surrogates("a\udc80b")
-        'a\ufffdb'
+        >>> replace_lone_surrogates("a\udc80b") == "a\ufffdb"
+        True
     """
     return _SURROGATE.sub("\ufffd", text)
 

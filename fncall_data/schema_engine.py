@@ -22,6 +22,7 @@ import jsonschema_rs
 
 from fncall_data.errors import FncallError
 from fncall_data.issues import Issue
+from fncall_data.pyliteral import MAX_INT_DIGITS, has_lone_surrogate, int_too_long
 from fncall_data.tool_schema import SUBSCHEMA_MANY, SUBSCHEMA_NAMED, SUBSCHEMA_ONE
 
 __all__ = [
@@ -85,9 +86,9 @@ CODES = {
     "Format": "bad_format",
 }
 
-# Python's int() and str() refuse integers longer than this many digits by default (CVE-2020-10735);
-# jsonschema-rs cannot read them either, so they are reported as too_large instead of checked.
-_MAX_INT_BITS = 14_000  # a little under 4,300 decimal digits
+# Python's int() and str() refuse integers longer than MAX_INT_DIGITS digits by default
+# (CVE-2020-10735); jsonschema-rs cannot read them either, so they are reported as too_large instead of
+# checked, with the same bound as extraction (fncall_data.pyliteral.int_too_long).
 _REFERENCE_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
 _NUMERIC = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 # jsonschema-rs reads an integer beyond Python's 4,300-digit limit as a value that is an "integer"
@@ -344,10 +345,10 @@ def _unreadable(value: Any) -> bool:
         item = stack.pop()
         kind = type(item)
         if kind is str:
-            if not item.isascii() and _has_surrogate(item):
+            if not item.isascii() and has_lone_surrogate(item):
                 return True
         elif kind is int:
-            if item.bit_length() > _MAX_INT_BITS:
+            if int_too_long(item):
                 return True
         elif kind is dict:
             stack.extend(item.values())
@@ -363,7 +364,7 @@ def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
-            if isinstance(k, str) and _has_surrogate(k):
+            if isinstance(k, str) and has_lone_surrogate(k):
                 text = "a key holding a lone surrogate (not Unicode text) cannot be checked"
                 where = _child(path, k.encode("utf-8", "replace").decode())
                 unread.append(Issue("invalid_unicode", text, where))
@@ -372,12 +373,15 @@ def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
         return out
     if isinstance(value, list | tuple):
         return [_clean(v, _child(path, i), unread) for i, v in enumerate(value)]
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+    if isinstance(value, int) and not isinstance(value, bool) and int_too_long(value):
         digits = int(value.bit_length() * 0.30103) + 1
-        text = f"an integer of about {digits} digits, more than the 4300 that can be read and checked"
+        text = (
+            f"an integer of about {digits} digits, more than the {MAX_INT_DIGITS} that can be read "
+            "and checked"
+        )
         unread.append(Issue("too_large", text, path))
         return 0
-    if isinstance(value, str) and _has_surrogate(value):
+    if isinstance(value, str) and has_lone_surrogate(value):
         text = "a string holding a lone surrogate (not Unicode text) cannot be checked"
         unread.append(Issue("invalid_unicode", text, path))
         return ""
@@ -386,14 +390,6 @@ def _clean(value: Any, path: str, unread: list[Issue]) -> Any:
 
 def _within(path: str, root: str) -> bool:
     return path == root or (path.startswith(root) and path[len(root)] in ".[")
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 # --- errors as issues -----------------------------------------------------------------------------
