@@ -142,8 +142,7 @@ def _extract_tolerant(
     """The full reader: every dialect, every repair, every error."""
     run = _Run(max_chars, max_depth)
     if isinstance(output, str):
-        # Only non-ASCII text or a \u escape can hold a lone surrogate: plain text skips the search.
-        run.unicode_risk = not output.isascii() or "\\u" in output or "\\U" in output
+        run.unicode_risk = _may_hold_surrogate(output)
         read_text(run, output)
     elif isinstance(output, bytes | bytearray | memoryview):
         run.error("not_a_call", "the output is bytes; decode it to text first")
@@ -152,6 +151,11 @@ def _extract_tolerant(
     else:
         run.error("not_a_call", f"cannot read a {type(output).__name__} as model output")
     return run.finish(strict)
+
+
+def _may_hold_surrogate(text: str) -> bool:
+    """Only non-ASCII text or a ``\\u`` escape can hold a lone surrogate: plain text skips the search."""
+    return not text.isascii() or "\\u" in text or "\\U" in text
 
 
 class _Run:
@@ -406,8 +410,7 @@ _CLEAN_JSON = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_float=_fin
 def _read_clean(text: str, max_depth: int) -> Extraction | None:
     """The extraction of a well-formed reply, or None when the tolerant reader must read it."""
     text = text.strip()
-    # text that may hold a lone surrogate (non-ASCII, or a \u escape) is checked after decoding
-    risky = not text.isascii() or "\\u" in text or "\\U" in text
+    risky = _may_hold_surrogate(text)  # then checked after decoding
     if text[:1] == "{":  # a bare JSON call
         if "<" in text and ("think>" in text or "<tool_call>" in text):
             return None
