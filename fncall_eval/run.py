@@ -206,11 +206,12 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
 
 
 def _ids(path: Path) -> dict[str, str]:
-    """id -> line of a predictions file (empty when there is none)."""
+    """id -> line of a predictions file (empty when there is none); a line cut by a kill is dropped,
+    as a resumed run drops it."""
     if not path.is_file():
         return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {json.loads(line)["id"]: line for line in lines if line.strip()}
+    done = PredictionWriter(path).done
+    return {key: json.dumps(p.to_dict(), ensure_ascii=False) for key, p in done.items()}
 
 
 def _from_cache(cache: Path, stamps: dict[Path, Fingerprint]) -> dict[Path, int]:
