@@ -33,6 +33,13 @@ __all__ = ["catalog", "generate"]
     "--reasoning/--no-reasoning", default=True, show_default=True, help="Write <think> reasoning text."
 )
 @click.option(
+    "--requests",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Independent requests per record against one tool list, a call beside a refusal or question.",
+)
+@click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
     help="Where rejected candidates go, with reasons. Default: <output>.rejects.jsonl.",
@@ -46,6 +53,7 @@ def generate(
     mix: str | None,
     workers: int,
     reasoning: bool,
+    requests: int,
     rejects: str | None,
     as_json: bool,
 ) -> None:
@@ -59,7 +67,12 @@ def generate(
     from fncall_data.generate import generate as run_generate
 
     config = GenerateConfig(
-        n=n, seed=seed, mix=parse_mix(mix) if mix else dict(DEFAULT_MIX), reasoning=reasoning, workers=workers
+        n=n,
+        seed=seed,
+        mix=parse_mix(mix) if mix else dict(DEFAULT_MIX),
+        reasoning=reasoning,
+        workers=workers,
+        requests=requests,
     )
     rejects_path = rejects or str(Path(output).with_suffix("")) + ".rejects.jsonl"
     with click.progressbar(length=n, label="generating", file=sys.stderr) as bar:
