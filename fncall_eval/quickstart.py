@@ -88,9 +88,9 @@ class QuickstartConfig(BaseModel):
     )
     calls_only: bool = Field(
         default=True,
-        description="End each training record of the short run at its last call: the tool results and "
-        "final answer after it are not scored here, and cost ~20% of a CPU step. Records without a call "
-        "(irrelevance, missing_param) are kept whole.",
+        description="End each training record of the short run at the calls that answer its last request: "
+        "the tool results and final answer after them are not scored here, and cost ~20% of a CPU step. "
+        "A record whose last request needs no call (irrelevance, missing_param, a thank-you) is kept whole.",
     )
     no_call_share: float = Field(
         default=0.3,
@@ -253,13 +253,17 @@ def _no_call_mix(share: float) -> dict[str, float]:
 
 
 def _calls_only(line: str) -> str:
-    """A record's JSON line ending at its last assistant turn with calls; unchanged when it has none."""
+    """A record's JSON line ending at the reply to its last request when that reply calls: the tool
+    results and the answer after it are not scored. A reply without calls (a refusal, a question, a
+    "you're welcome") is where the record is scored, so such a record stays whole, earlier calls and all.
+    """
     record = json.loads(line)
     messages = record["messages"]
-    calls = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("tool_calls")]
-    if not calls:
+    last = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1)
+    reply = next((i for i in range(last + 1, len(messages)) if messages[i]["role"] == "assistant"), None)
+    if reply is None or not messages[reply].get("tool_calls"):
         return line
-    record["messages"] = messages[: calls[-1] + 1]
+    record["messages"] = messages[: reply + 1]
     return json.dumps(record, ensure_ascii=False)
 
 

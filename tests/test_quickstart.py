@@ -36,17 +36,25 @@ def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.Monkey
     assert {r["category"] for r in train} == {
         "simple", "multiple", "parallel", "parallel_multiple", "multi_turn", "irrelevance", "missing_param"
     }  # fmt: skip
-    # the short run's records end at their last call, and 30% of them are right without a call
+    # the short run's records end at the reply to their last request: its calls, or the refusal or
+    # question where no call is right (the scored turn is never cut away); 30% of them are of that kind
     for record in train:
-        last = record["messages"][-1]
-        has_calls = any(m.get("tool_calls") for m in record["messages"])
-        assert last["role"] == "assistant" and bool(last.get("tool_calls")) == has_calls, record["id"]
+        messages = record["messages"]
+        last = messages[-1]
+        assert last["role"] == "assistant" and messages[-2]["role"] == "user", record["id"]
+        if record["category"] in ("irrelevance", "missing_param"):
+            assert not last.get("tool_calls"), record["id"]
+        # three requests a record (a multi-turn record brings its follow-up), a call beside a no-call
+        replies = [messages[i + 1] for i, m in enumerate(messages) if m["role"] == "user"]
+        assert len(replies) >= 3 and any(r.get("tool_calls") for r in replies), record["id"]
+        assert any(not r.get("tool_calls") for r in replies), record["id"]
     quiet = sum(r["category"] in ("irrelevance", "missing_param") for r in train) / len(train)
     assert 0.25 <= quiet <= 0.35
     groups = json.loads((out / "data" / "groups.json").read_text())
     test = [json.loads(line) for line in (out / "data" / "test.jsonl").open()]
     assert len(test) == len(groups) == 28
-    for record in test:
+    for record in test:  # one request a record (two for a multi-turn one)
+        assert sum(m["role"] == "user" for m in record["messages"]) <= 2
         offered = {t["name"] for t in record["tools"]}
         assert bool(offered & held) == (groups[record["id"]] == "held-out tools")
     train_queries = {r["messages"][1]["content"] for r in train}
