@@ -100,7 +100,7 @@ class QuickstartConfig(BaseModel):
         "generator's default mix has 0.22); the test set keeps the default mix.",
     )
     requests: int = Field(
-        default=3,
+        default=1,
         ge=1,
         le=8,
         description="Independent requests per training record, against one tool list (see "

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from fncall_data.cli.main import cli
-from fncall_eval.quickstart import QuickstartConfig, _held_out, run_quickstart
+from fncall_eval.quickstart import QuickstartConfig, _data, _held_out, run_quickstart
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +44,6 @@ def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.Monkey
         assert last["role"] == "assistant" and messages[-2]["role"] == "user", record["id"]
         if record["category"] in ("irrelevance", "missing_param"):
             assert not last.get("tool_calls"), record["id"]
-        # three requests a record (a multi-turn record brings its follow-up), a call beside a no-call
-        replies = [messages[i + 1] for i, m in enumerate(messages) if m["role"] == "user"]
-        assert len(replies) >= 3 and any(r.get("tool_calls") for r in replies), record["id"]
-        assert any(not r.get("tool_calls") for r in replies), record["id"]
     quiet = sum(r["category"] in ("irrelevance", "missing_param") for r in train) / len(train)
     assert 0.25 <= quiet <= 0.35
     groups = json.loads((out / "data" / "groups.json").read_text())
@@ -148,3 +144,23 @@ def test_full_mode_is_for_hub_models_on_a_gpu_and_generates_full_records(
     assert steps == 0  # one epoch: the recipe decides
     assert sum(1 for _ in (tmp_path / "data" / "train.jsonl").open()) == 150
     assert len(groups) == 14
+
+
+def test_stacked_training_records_keep_every_request_and_the_test_set_keeps_one(tmp_path: Path) -> None:
+    config = QuickstartConfig(output_dir=tmp_path, model="tiny", steps=20, requests=3, test_per_group=7)
+    _data(config, lambda stage, text: None)
+    train = [json.loads(line) for line in (tmp_path / "data" / "train.jsonl").open()]
+    quiet = 0
+    for record in train:
+        messages = record["messages"]
+        replies = [messages[i + 1] for i, m in enumerate(messages) if m["role"] == "user"]
+        # three requests (a multi-turn record brings its follow-up), a call beside a no-call, and the
+        # record ends at the reply to the last one: a refusal or question where no call is right
+        assert len(replies) >= 3 and replies[-1] is messages[-1], record["id"]
+        assert any(r.get("tool_calls") for r in replies) and any(not r.get("tool_calls") for r in replies)
+        if record["category"] in ("irrelevance", "missing_param"):
+            quiet += 1
+            assert not messages[-1].get("tool_calls"), record["id"]
+    assert quiet > 0
+    for line in (tmp_path / "data" / "test.jsonl").open():
+        assert sum(m["role"] == "user" for m in json.loads(line)["messages"]) <= 2

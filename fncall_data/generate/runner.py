@@ -62,7 +62,7 @@ class GenerateConfig(BaseModel):
     workers: int = Field(1, ge=1, le=64, description="Processes that build candidates.")
     id_prefix: str = Field("gen", description="Record ids are <prefix>-<seed>-<slot>.")
     requests: int = Field(
-        3,
+        1,
         ge=1,
         le=8,
         description="Independent requests in each record, asked one after another against its one tool "
