@@ -190,7 +190,7 @@ def rebuild_report(
     fmt = config.get("data_format", "auto")
     records, _ = read_test_records(data_path, fmt=fmt if isinstance(fmt, str) else "auto")
     known = {r.id for r in records}
-    missing = [s.id for rows in scores.values() for s in rows if s.id not in known]
+    missing = list(dict.fromkeys(s.id for rows in scores.values() for s in rows if s.id not in known))
     if missing:
         raise InputError(
             f"{len(missing)} scored example(s) are not in it (e.g. {missing[0]!r}): give this run's test "
