@@ -248,8 +248,8 @@ def _prompt(record: Record) -> list[dict[str, Any]]:
 def examples_payload(inputs: PageInputs) -> dict[str, Any]:
     """The example browser's data: one entry per test example, each model's answer side by side.
 
-    Tool lists are stored once and referred to by index (a test set offers the same few lists to
-    many examples), which keeps a page of thousands of examples a few megabytes.
+    Each tool is stored once and an example lists the indices of its tools (a test set offers the
+    same few tools, in many orders and mixes), which keeps a page of thousands of examples small.
     """
     models = list(inputs.scores)
     by_model = {m: {s.id: s for s in ss} for m, ss in inputs.scores.items()}
@@ -257,7 +257,7 @@ def examples_payload(inputs: PageInputs) -> dict[str, Any]:
     records = {r.id: r for r in inputs.records}
     ids = list(records) if records else []
     ids += [s.id for ss in inputs.scores.values() for s in ss if s.id not in records]
-    tool_lists: dict[str, int] = {}
+    tools: dict[str, int] = {}
     examples = []
     for ident in dict.fromkeys(ids):
         scored = [by_model[m].get(ident) for m in models]
@@ -268,8 +268,8 @@ def examples_payload(inputs: PageInputs) -> dict[str, Any]:
         if groups:
             example["group"] = groups.get(ident, NO_GROUP)
         if record is not None:
-            key = json.dumps([t.model_dump(mode="json") for t in record.tools], ensure_ascii=False)
-            example["tools"] = tool_lists.setdefault(key, len(tool_lists))
+            keys = [json.dumps(t.model_dump(mode="json"), ensure_ascii=False) for t in record.tools]
+            example["tools"] = [tools.setdefault(key, len(tools)) for key in keys]
             example["prompt"] = _prompt(record)
             example["reference"] = _reference(record)
         example["runs"] = [
@@ -281,6 +281,6 @@ def examples_payload(inputs: PageInputs) -> dict[str, Any]:
         "models": models,
         "baseline": inputs.comparisons[0].a if inputs.comparisons else None,
         "grouped": bool(groups),
-        "tools": [json.loads(key) for key in tool_lists],
+        "tools": [json.loads(key) for key in tools],
         "examples": examples,
     }

@@ -123,16 +123,13 @@ def test_examples_payload_whole_entry() -> None:
     payload = examples_payload(inputs)
     assert payload["models"] == ["base", "tuned"] and payload["baseline"] == "base"
     assert payload["grouped"] is True
-    assert len(payload["tools"]) == 1 and [t["name"] for t in payload["tools"][0]] == [
-        "get_weather",
-        "convert_currency",
-    ]
+    assert [t["name"] for t in payload["tools"]] == ["get_weather", "convert_currency"]
     assert [e["id"] for e in payload["examples"]] == [r.id for r in HAND_RECORDS]
     assert payload["examples"][1] == {
         "id": "s2",
         "category": "simple",
         "group": NO_GROUP,
-        "tools": 0,
+        "tools": [0, 1],
         "prompt": [{"role": "user", "content": "Help me."}],
         "reference": {"calls": [{"name": "get_weather", "arguments": {"city": "Rome", "unit": "celsius"}}]},
         "runs": [

@@ -188,7 +188,7 @@
             .join("");
     const group = example.group === undefined ? "" : `<span class="chip group">${esc(example.group)}</span>`;
     const prompt = example.prompt
-      ? `<details class="prompt"><summary>prompt: ${data.tools[example.tools].length} tool(s), ${example.prompt.length} message(s)</summary></details>`
+      ? `<details class="prompt"><summary>prompt: ${example.tools.length} tool(s), ${example.prompt.length} message(s)</summary></details>`
       : "";
     return (
       `<article class="example" data-id="${esc(example.id)}" data-index="${example.index}">` +
@@ -201,7 +201,8 @@
   }
 
   function promptBody(example) {
-    const tools = data.tools[example.tools]
+    const tools = example.tools
+      .map((i) => data.tools[i])
       .map((t) => `<div class="tool"><b>${esc(t.name)}</b> ${esc(t.description || "")}<pre>${esc(JSON.stringify(t.parameters, null, 1))}</pre></div>`)
       .join("");
     const messages = example.prompt
