@@ -34,7 +34,7 @@ from fncall_eval.page_data import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CHART_METRICS", "LABELS", "html_page"]
+__all__ = ["CHART_METRICS", "LABELS", "html_report"]
 
 #: The metrics drawn as charts, one chart each.
 CHART_METRICS = (
@@ -373,14 +373,15 @@ def _subtitle(frame: pd.DataFrame, inputs: PageInputs | None) -> str:
     return line
 
 
-def html_page(
+def html_report(
     frame: pd.DataFrame,
     comparisons: pd.DataFrame | None = None,
     inputs: PageInputs | None = None,
     *,
     title: str = "fncall eval",
 ) -> str:
-    """The whole report page: headline, charts, example browser (when ``inputs`` has scores), tables."""
+    """The whole report page: with ``inputs``, the headline and the example browser; without, the
+    charts and tables of ``frame`` alone."""
     models = list(dict.fromkeys(frame["model"]))
     script = _asset("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()

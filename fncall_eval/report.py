@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fncall_data.io import atomic_write
 from fncall_eval.metrics import METRICS
+from fncall_eval.page import html_report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,20 +103,6 @@ def markdown_comparison(comparisons: pd.DataFrame, metrics: tuple[str, ...] = CH
 def to_json(frame: pd.DataFrame) -> str:
     """The results as a JSON array of row objects (NaN written as null)."""
     return json.dumps(_records(frame), indent=1, ensure_ascii=False) + "\n"
-
-
-def html_report(
-    frame: pd.DataFrame,
-    comparisons: pd.DataFrame | None = None,
-    inputs: PageInputs | None = None,
-    *,
-    title: str = "fncall eval",
-) -> str:
-    """One self-contained HTML page (see :mod:`fncall_eval.page`): with ``inputs``, the headline and
-    the example browser too; without, the charts and tables of ``frame`` alone."""
-    from fncall_eval.page import html_page
-
-    return html_page(frame, comparisons, inputs, title=title)
 
 
 def write_reports(

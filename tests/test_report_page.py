@@ -10,7 +10,7 @@ import pytest
 
 from fncall_eval.compare import compare
 from fncall_eval.metrics import results_frame
-from fncall_eval.page import html_page
+from fncall_eval.page import html_report
 from fncall_eval.page_data import NO_GROUP, PageInputs, examples_payload, headline, metric_cell
 from fncall_eval.predictions import Prediction
 from fncall_eval.scoring import Reference, score_predictions
@@ -83,7 +83,7 @@ def test_page_states_the_verdict_in_words() -> None:
     # the baseline also names the wrong tool in g1: tool accuracy 11/21 against 21/21
     base = [s._replace(tools_right=False) if s.id.startswith("a") else s for s in BASE]
     inputs = _inputs(base, TUNED)
-    page = html_page(results_frame({"base": base, "tuned": TUNED}), None, inputs)
+    page = html_report(results_frame({"base": base, "tuned": TUNED}), None, inputs)
     line = re.search(r'<p class="verdict" data-part="overall"[^>]*>(.*?)</p>', page)
     assert line is not None
     text = re.sub(r"<[^>]+>", "", line.group(1))
@@ -165,7 +165,7 @@ def test_text_in_outputs_cannot_end_the_data_block() -> None:
     inputs = PageInputs(
         scores=scores, records=HAND_RECORDS, outputs={"base": {"s1": Prediction("s1", hostile)}}
     )
-    page = html_page(results_frame(scores), None, inputs)
+    page = html_report(results_frame(scores), None, inputs)
     block = page[page.index('id="fncall-data">') :]
     data = block[len('id="fncall-data">') : block.index("</script>")]
     assert json.loads(data)["examples"][0]["runs"][0]["text"] == hostile
