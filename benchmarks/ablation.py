@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fncall_eval.metrics import wilson_interval
 from fncall_eval.quickstart import QuickstartConfig, _data, _evaluate, _first_user, _train, _user_turns
 
 # Kinds of request, from the generator's categories: what the model has to decide and write.
@@ -83,19 +83,10 @@ def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable
     say("data", f"{len(records)} training records after {len(lines) - len(records)} that ask a test question")
 
 
-def _wilson(hits: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return (math.nan, math.nan)
-    z, p = 1.96, hits / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def _cell(hits: int, n: int) -> str:
     if n == 0:
         return "–"
-    low, high = _wilson(hits, n)
+    low, high = wilson_interval(hits, n)
     return f"{hits}/{n} ({low:.0%}–{high:.0%})"
 
 
