@@ -64,40 +64,33 @@ def write_tiny_gguf(path: Path) -> Any:
 
 
 def build_spm_tokenizer() -> Any:
-    """A small tokenizer shaped like Gemma's: spaces as ``▁``, BPE with byte fallback to ``<0xNN>``.
+    """The tiny tokenizer with its model swapped for one shaped like Gemma's: spaces as ``▁``, a BPE
+    with byte fallback to ``<0xNN>``, no byte-level alphabet.
 
-    Trained on the tiny model's corpus; ids as in Gemma: control tokens, then the 256 byte tokens,
-    then the learned tokens in merge order. The tool tags are added special tokens, as in the tiny one.
+    Learned on the tiny model's corpus. Ids as in Gemma: the special tokens (the same ids as in the
+    tiny tokenizer, so its added tokens still point at them), the 256 byte tokens, then the learned
+    tokens in merge order.
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, decoders, models, normalizers, trainers
 
-    from fncall_train.tiny import _CORPUS, TINY_CONTROL_TOKENS, TINY_TAGS
+    from fncall_train.tiny import _CORPUS, build_tiny_tokenizer
 
+    tokenizer = build_tiny_tokenizer()
+    special = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer.all_special_ids))))
     learner = Tokenizer(models.BPE(unk_token="<unk>"))
     learner.normalizer = normalizers.Replace(" ", "▁")
     learner.train_from_iterator(_CORPUS, trainers.BpeTrainer(vocab_size=400, show_progress=False))
     learned = json.loads(learner.to_str())["model"]
-    pieces = [*TINY_CONTROL_TOKENS, *(f"<0x{byte:02X}>" for byte in range(256))]
+    pieces = [*special, *(f"<0x{byte:02X}>" for byte in range(256))]
     pieces += sorted(learned["vocab"], key=learned["vocab"].__getitem__)
-    core = Tokenizer(
-        models.BPE(
-            vocab={piece: index for index, piece in enumerate(pieces)},
-            merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in learned["merges"]],
-            unk_token="<unk>",
-            byte_fallback=True,
-        )
+    core = tokenizer.backend_tokenizer
+    core.model = models.BPE(
+        vocab={piece: index for index, piece in enumerate(pieces)},
+        merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in learned["merges"]],
+        unk_token="<unk>",
+        byte_fallback=True,
     )
     core.normalizer = normalizers.Replace(" ", "▁")
+    core.pre_tokenizer = None
     core.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
-    core.post_processor = processors.TemplateProcessing(
-        single="<bos> $A", pair="<bos> $A $B", special_tokens=[("<bos>", pieces.index("<bos>"))]
-    )
-    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
-        tokenizer_object=core,
-        bos_token="<bos>",
-        eos_token="<eos>",
-        pad_token="<pad>",
-        unk_token="<unk>",
-        additional_special_tokens=["<start_of_turn>", "<end_of_turn>", *TINY_TAGS],
-    )
+    return tokenizer
