@@ -1,4 +1,4 @@
-"""``fncall train``: LoRA SFT of a function-calling model, and ``fncall train merge``.
+"""``fncall train``: LoRA SFT of a function-calling model, ``fncall train merge`` and ``fncall train export``.
 
 The command parses options into a :class:`~fncall_train.config.TrainConfig` (recipe, then the YAML
 file, then the options given), calls :func:`fncall_train.run.train` and prints progress and the result.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, cast
 
 import click
+
+from fncall_train.export import QUANTS
 
 __all__ = ["train"]
 
@@ -71,6 +73,7 @@ def train(
     fncall train --model embedded --data d.jsonl -o runs/e --max-steps 20
     fncall train --recipe seed --data d.jsonl -o runs/seed     # the tutorial, as a baseline
     fncall train merge runs/t -o merged/                       # a full model with the adapter merged
+    fncall train export runs/t --to gguf -o t.gguf             # one GGUF file for llama.cpp / Ollama
 
     Writes OUTPUT_DIR/adapter (PEFT), OUTPUT_DIR/tokenizer and OUTPUT_DIR/fncall_run.json (config,
     versions, data sha256, loss curve, tokens/s, peak memory). Examples longer than --max-length are
@@ -138,6 +141,45 @@ def merge(run_dir: str, output_dir: str, dtype: str) -> None:
 
     out = merge_run(run_dir, output_dir, dtype=dtype)
     click.echo(f"merged model written to {out}")
+
+
+@train.command("export")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--to", "target", type=click.Choice(["gguf"]), default="gguf", show_default=True, help="Format to write."
+)
+@click.option(
+    "--quant",
+    type=click.Choice(QUANTS),
+    default="f16",
+    show_default=True,
+    help="f16: float16 weights; q8_0: 8-bit blocks, about half the size.",
+)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .gguf file.")
+@click.option("--no-modelfile", is_flag=True, help="Do not write an Ollama Modelfile beside the file.")
+def export(run_dir: str, target: str, quant: str, output: str, no_modelfile: bool) -> None:
+    """Merge a run's adapter into its base model and write one GGUF file.
+
+    \b
+    fncall train export runs/t --to gguf -o t.gguf
+    fncall train export runs/t --quant q8_0 -o t-q8_0.gguf
+
+    Gemma 2 and Gemma 3 text models only. The file holds the merged weights (rows of added tag
+    tokens included), the run's tokenizer and its chat profile's template; it loads in llama.cpp,
+    Ollama, LM Studio and transformers (gguf_file=). Before the file is kept, its config is read
+    back with transformers and must equal the merged model's. An Ollama Modelfile is written beside
+    it as NAME.Modelfile.
+    """
+    from fncall_train.export import Quant, export_gguf
+
+    del target  # GGUF is the only format so far
+    result = export_gguf(run_dir, output, quant=cast(Quant, quant), modelfile=not no_modelfile)
+    click.echo(
+        f"wrote {result.path} ({result.architecture}, {result.quant}, {result.size_bytes / 2**20:.1f} MiB, "
+        f"{result.tensors} tensors, {result.vocab_size} tokens) in {result.seconds:.0f} s"
+    )
+    if result.modelfile is not None:
+        click.echo(f"Ollama: ollama create NAME -f {result.modelfile}")
 
 
 def _close_process_group() -> None:

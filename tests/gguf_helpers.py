@@ -61,3 +61,36 @@ def write_tiny_gguf(path: Path) -> Any:
     writer.write_tensors_to_file()
     writer.close()
     return model
+
+
+def build_spm_tokenizer() -> Any:
+    """The tiny tokenizer with its model swapped for one shaped like Gemma's: spaces as ``▁``, a BPE
+    with byte fallback to ``<0xNN>``, no byte-level alphabet.
+
+    Learned on the tiny model's corpus. Ids as in Gemma: the special tokens (the same ids as in the
+    tiny tokenizer, so its added tokens still point at them), the 256 byte tokens, then the learned
+    tokens in merge order.
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, trainers
+
+    from fncall_train.tiny import _CORPUS, build_tiny_tokenizer
+
+    tokenizer = build_tiny_tokenizer()
+    special = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer.all_special_ids))))
+    learner = Tokenizer(models.BPE(unk_token="<unk>"))
+    learner.normalizer = normalizers.Replace(" ", "▁")
+    learner.train_from_iterator(_CORPUS, trainers.BpeTrainer(vocab_size=400, show_progress=False))
+    learned = json.loads(learner.to_str())["model"]
+    pieces = [*special, *(f"<0x{byte:02X}>" for byte in range(256))]
+    pieces += sorted(learned["vocab"], key=learned["vocab"].__getitem__)
+    core = tokenizer.backend_tokenizer
+    core.model = models.BPE(
+        vocab={piece: index for index, piece in enumerate(pieces)},
+        merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in learned["merges"]],
+        unk_token="<unk>",
+        byte_fallback=True,
+    )
+    core.normalizer = normalizers.Replace(" ", "▁")
+    core.pre_tokenizer = None
+    core.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
+    return tokenizer
