@@ -18,8 +18,9 @@ Greedy decoding asks the engine only when it must: the model's own choice is che
 grammar (microseconds), and the full mask is computed only for a row whose choice is not allowed. The
 result is the argmax over the allowed tokens, as with a mask at every step.
 
-What the engine cannot express in a schema is relaxed (llguidance's lenient mode) and listed in
-:attr:`Grammar.notes`; calls are scored by the validator afterwards all the same.
+What the engine cannot express in a schema is relaxed (llguidance's lenient mode, which ignores the
+keywords it does not support; failing that, "a JSON object") and listed in :attr:`Grammar.notes`;
+calls are scored by the validator afterwards all the same.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from fncall_data.errors import FncallError
 from fncall_data.profiles.base import CallSyntax
@@ -51,6 +53,9 @@ log = logging.getLogger(__name__)
 
 #: What to install for constrained decoding.
 INSTALL = 'pip install "fncall[constrained]"'
+
+#: How much of a tool's schema is given up where the engine cannot express it (see call_grammar).
+Relax = Literal["strict", "lenient", "object"]
 
 # JSON as the profiles write it (canonical_json): one space after commas and colons, no other space
 _CANONICAL = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
@@ -112,7 +117,7 @@ def call_grammar(
     open_token: str | None = None,
     close_token: str | None = None,
     specials: str | None = None,
-    relaxed: frozenset[str] = frozenset(),
+    relaxed: Mapping[str, Relax] | None = None,
 ) -> str:
     """The Lark grammar (llguidance dialect) of a model turn that may call ``tools``.
 
@@ -122,7 +127,9 @@ def call_grammar(
         open_token / close_token: the tags as the engine names them where the tokenizer holds them as
             special tokens (``<tool_call>``); the text form is accepted as well.
         specials: the special tokens free text may hold, as an llguidance token set (``<[1-3,7]>``).
-        relaxed: names of tools whose schemas are compiled in lenient mode (unsupported keywords ignored).
+        relaxed: by tool name, how much of its schema to give up where the engine cannot express it:
+            ``lenient`` ignores the keywords it does not support, ``object`` keeps only "a JSON object"
+            (default ``strict``: all of it).
 
     Example:
         >>> from fncall_data.profiles.gemma import GemmaProfile
@@ -149,8 +156,10 @@ def call_grammar(
         lines.append(f"close: {close}")
         lines.append("body: " + " | ".join(f"tool_{i}" for i in range(len(tools))))
         for i, tool in enumerate(tools):
-            options = {**_CANONICAL, "lenient": True} if tool.name in relaxed else _CANONICAL
-            schema = {**closed_objects(tool.parameters), "x-guidance": options}
+            mode = (relaxed or {}).get(tool.name, "strict")
+            schema = {"type": "object"} if mode == "object" else closed_objects(tool.parameters)
+            options = {**_CANONICAL, "lenient": True} if mode == "lenient" else _CANONICAL
+            schema = {**schema, "x-guidance": options}
             lines.append(f'tool_{i}: {_literal(_head(tool))} args_{i} "}}"')
             lines.append(f"args_{i}: %json {json.dumps(schema, ensure_ascii=False)}")
     else:
@@ -189,6 +198,12 @@ def structural_tag(tools: Sequence[Tool], syntax: CallSyntax) -> dict[str, Any]:
 def _head(tool: Tool) -> str:
     """A call's canonical JSON up to its arguments."""
     return '{"name": ' + json.dumps(tool.name, ensure_ascii=False) + ', "arguments": '
+
+
+def _first_line(message: str) -> str:
+    """The gist of an llguidance error: its first line, without the grammar position."""
+    line = message.strip().splitlines()[0] if message.strip() else message
+    return re.sub(r"^(at \d+\(\d+\): )?(failed to compile JSON schema: )?", "", line)
 
 
 def _literal(text: str) -> str:
@@ -252,23 +267,32 @@ class CallConstrainer:
         return found
 
     def _compile(self, tools: Sequence[Tool]) -> Grammar:
+        notes: list[str] = []
+        relaxed: dict[str, Relax] = {}
+        for tool in tools:  # each schema alone, so that a problem names its tool
+            problem = self._problem(tool, "strict")
+            if problem is None:
+                continue
+            if self._problem(tool, "lenient") is None:
+                relaxed[tool.name] = "lenient"
+                notes.append(f"tool {tool.name}: keywords the engine cannot express are ignored ({problem})")
+            else:
+                relaxed[tool.name] = "object"
+                notes.append(f"tool {tool.name}: arguments only held to a JSON object ({problem})")
+        return Grammar(call_grammar(tools, self.syntax, **self._options(), relaxed=relaxed), tuple(notes))
+
+    def _options(self) -> dict[str, Any]:
+        return {"open_token": self.open_token, "close_token": self.close_token, "specials": self.specials}
+
+    def _problem(self, tool: Tool, mode: Relax) -> str | None:
+        """Why the engine rejects ``tool``'s grammar in ``mode``, or None when it takes it."""
         from llguidance import LLMatcher
 
-        options = {"open_token": self.open_token, "close_token": self.close_token, "specials": self.specials}
-        notes: list[str] = []
-        relaxed = set()
-        for tool in tools:  # each schema alone, so that a problem names its tool
-            lark = call_grammar([tool], self.syntax, **options)
-            error, messages = LLMatcher.validate_grammar_with_warnings(lark, self.engine_tokenizer)
-            if error:
-                relaxed.add(tool.name)
-                lenient = call_grammar([tool], self.syntax, **options, relaxed=frozenset({tool.name}))
-                still, more = LLMatcher.validate_grammar_with_warnings(lenient, self.engine_tokenizer)
-                if still:
-                    raise FncallError(f"tool {tool.name}: its schema cannot be enforced: {more[0]}")
-                found = "; ".join([*messages, *more])
-                notes.append(f"tool {tool.name}: not enforced (lenient mode): {found}")
-        return Grammar(call_grammar(tools, self.syntax, **options, relaxed=frozenset(relaxed)), tuple(notes))
+        lark = call_grammar([tool], self.syntax, **self._options(), relaxed={tool.name: mode})
+        error, messages = LLMatcher.validate_grammar_with_warnings(lark, self.engine_tokenizer)
+        if not error:
+            return None
+        return _first_line(messages[0]) if messages else "no reason given"
 
     def matcher(self, tools: Sequence[Tool]) -> Any:
         """A fresh llguidance matcher for a turn offering ``tools``."""
