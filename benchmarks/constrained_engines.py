@@ -183,9 +183,11 @@ class XGrammar(Engine):
     whole_turn = True
 
     def prepare(self, tokenizer: Any, stops: Sequence[int]) -> None:
+        from importlib.metadata import version
+
         import xgrammar as xgr
 
-        self.version = xgr.__version__ if hasattr(xgr, "__version__") else "?"
+        self.version = version("xgrammar")
         info = xgr.TokenizerInfo.from_huggingface(
             tokenizer, vocab_size=len(tokenizer), stop_token_ids=list(stops)
         )

@@ -306,3 +306,7 @@ def test_the_backend_leaves_turns_without_calls_as_they_were(tmp_path: Any, monk
         texts[constrained] = {p.id: p.text for p in backend.generate(HAND_RECORDS)}
     assert not any("<tool_call>" in (t or "") for t in texts[False].values())
     assert texts[True] == texts[False]
+    # sampling goes through model.generate, with the grammar as a logits processor
+    sampled = GenerateConfig(model="tiny", max_new_tokens=8, device="cpu", temperature=0.8, constrained=True)
+    predictions = list(create_backend("hf", sampled).generate(HAND_RECORDS))
+    assert len(predictions) == len(HAND_RECORDS) and all(p.error is None for p in predictions)
