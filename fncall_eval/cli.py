@@ -84,6 +84,12 @@ def _generate_options(fn: Any) -> Any:
             help="openai: send tools natively, or render the prompt with the profile.",
         ),
         click.option(
+            "--constrained",
+            is_flag=True,
+            help="Calls the model opens name an offered tool with arguments that fit its schema (hf: needs "
+            'pip install "fncall[constrained]"; openai: the server enforces them, see docs/constrained.md).',
+        ),
+        click.option(
             "--dots-as-underscores", is_flag=True, help="Accept weather_get for a tool named weather.get."
         ),
         click.option(

@@ -122,6 +122,10 @@ class QuickstartConfig(BaseModel):
     max_new_tokens: int = Field(
         default=200, ge=8, description="Longest generated answer, in tokens (three parallel calls take ~170)."
     )
+    constrained: bool = Field(
+        default=False,
+        description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra).",
+    )
 
 
 @dataclass
@@ -377,8 +381,9 @@ def _evaluate(
 
     chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
     generate = GenerateConfig(
-        model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens
-    )
+        model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens,
+        constrained=config.constrained,
+    )  # fmt: skip
     # The quickstart owns its eval folders: predictions made for an earlier adapter or other settings
     # (a rerun that trained again) are replaced, never mixed in; the same settings still resume.
     # Predictions are kept in the model cache by fingerprint, so the base model's answers on the same

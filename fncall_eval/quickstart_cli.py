@@ -122,6 +122,11 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     show_default=True,
     help="Longest generated answer, in tokens.",
 )
+@click.option(
+    "--constrained",
+    is_flag=True,
+    help='Evaluate with schema-constrained calls (pip install "fncall[constrained]").',
+)
 def quickstart(**options: Any) -> None:
     """Generate data from the bundled catalog, train a LoRA adapter, and score base and adapter.
 

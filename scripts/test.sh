@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-venv_install ".[dev,train,eval]"
+venv_install ".[dev,train,eval,constrained]"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -168,6 +168,31 @@ def test_profile_rendered_prompt_uses_completions(server: FakeServer) -> None:
     assert backend.parse(prediction.text or "").calls[0].arguments == {"city": "Paris"}
 
 
+def test_constrained_requests_carry_the_schemas_the_way_servers_take_them(server: FakeServer) -> None:
+    from fncall_eval.constrained import closed_objects
+
+    for tools in ("native", "profile"):
+        config = GenerateConfig(model="m", base_url=server.url, tools=tools, constrained=True)
+        list(create_backend("openai", config).generate(HAND_RECORDS[:1]))
+    (_, native, _), (_, profile, _) = server.requests
+    # llama.cpp (--jinja) constrains calls for tool_choice auto; parallel calls must be allowed
+    assert (native["tool_choice"], native["parallel_tool_calls"]) == ("auto", True)
+    assert "structured_outputs" not in native
+    # vLLM: a structural tag, one structure per tool, triggered by the profile's call tag
+    weather, currency = HAND_RECORDS[0].tools
+    assert json.loads(profile["structured_outputs"]["structural_tag"]) == {
+        "type": "structural_tag",
+        "structures": [
+            {"begin": '<tool_call>{"name": "get_weather", "arguments": ',
+             "schema": closed_objects(weather.parameters), "end": "}</tool_call>"},
+            {"begin": '<tool_call>{"name": "convert_currency", "arguments": ',
+             "schema": closed_objects(currency.parameters), "end": "}</tool_call>"},
+        ],
+        "triggers": ["<tool_call>"],
+    }  # fmt: skip
+    assert "tool_choice" not in profile
+
+
 def test_openai_messages_stringify_arguments() -> None:
     from fncall_data.types import Record
 
