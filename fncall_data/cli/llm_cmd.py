@@ -189,6 +189,8 @@ def run_with_llm(config: GenerateConfig, llm: LLMConfig, tools: str | None) -> L
             text += f" (+{usage.cached} cached replies)"
         return text + (f", ${state.cost:.4f}" if llm.price_in or llm.price_out else "")
 
+    client = llm.client()
+    client.check()  # a dead endpoint or a refused key: one line, before the bar starts
     with click.progressbar(
         length=config.n, label="generating with the LLM", file=sys.stderr, item_show_func=show
     ) as bar:
@@ -198,7 +200,7 @@ def run_with_llm(config: GenerateConfig, llm: LLMConfig, tools: str | None) -> L
             bar.update(state.done - done[0], current_item=state)
             done[0] = state.done
 
-        return generate_with_llm(config, llm, tools, progress=progress)
+        return generate_with_llm(config, llm, tools, progress=progress, client=client)
 
 
 def llm_summary_lines(summary: dict[str, Any]) -> list[str]:

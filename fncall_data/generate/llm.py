@@ -128,6 +128,7 @@ class _Outcome:
     task: str
     line: str | None = None  # the LLM's verified record; None keeps the offline one
     key: str = ""
+    said: list[str] = field(default_factory=list)  # the LLM's words in the kept record
     tries: int = 0
     rejects: list[dict[str, Any]] = field(default_factory=list)
 
@@ -253,7 +254,7 @@ class _Work:
                     line = record_line(draft, record["id"], meta)
                     key = _key(json.loads(line))
                     if key not in self.originals:
-                        outcome.line, outcome.key = line, key
+                        outcome.line, outcome.key, outcome.said = line, key, said
                         return outcome
                     problems = [("duplicate", "same tools, query and calls as an offline record")]
             outcome.rejects += [
@@ -352,7 +353,7 @@ def _assemble(
         if outcome.line is not None and outcome.key in seen:
             rejects = [*rejects, {"attempt": outcome.tries - 1, "task": outcome.task, "reason": "duplicate",
                                   "detail": "same tools, query and calls as an earlier LLM record",
-                                  "llm_text": []}]  # fmt: skip
+                                  "llm_text": outcome.said}]  # fmt: skip
         elif outcome.line is not None:
             seen.add(outcome.key)
             result.lines[slot] = outcome.line

@@ -1,0 +1,151 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, and a stand-in LLM that rewrites like a good one."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+#: A reply: the assistant's text, or (HTTP status, JSON body) for anything else.
+Script = Callable[[dict[str, Any]], "str | tuple[int, dict[str, Any]]"]
+
+
+class ScriptedLLM:
+    """Serves ``/v1/chat/completions`` and ``/v1/models``; ``script`` writes each reply from the request.
+
+    Replies carry a ``usage`` block (a token per four characters), like real servers. Requests are
+    recorded; ``delay`` seconds pass before each answer, so that requests overlap.
+    """
+
+    def __init__(self, script: Script, *, delay: float = 0.0, key: str | None = None) -> None:
+        self.script = script
+        self.delay = delay
+        self.key = key
+        self.requests: list[dict[str, Any]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, reply = server.auth(self.headers.get("Authorization"))
+                if status == 200:
+                    reply = {"object": "list", "data": [{"id": "scripted", "object": "model"}]}
+                self._send(status, reply)
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status, reply = server.auth(self.headers.get("Authorization"))
+                if status == 200:
+                    status, reply = server.answer(body)
+                self._send(status, reply)
+
+            def _send(self, status: int, reply: dict[str, Any]) -> None:
+                data = json.dumps(reply).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = _Quiet(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def auth(self, header: str | None) -> tuple[int, dict[str, Any]]:
+        if self.key is not None and header != f"Bearer {self.key}":
+            return 401, {"error": {"message": "Incorrect API key provided"}}
+        return 200, {}
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests.append(body)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.delay)
+            out = self.script(body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+        if isinstance(out, tuple):
+            return out
+        prompt = sum(len(m["content"]) for m in body["messages"]) // 4
+        return 200, {
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": out}}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": len(out) // 4 + 1},
+        }
+
+    def __enter__(self) -> ScriptedLLM:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Quiet(ThreadingHTTPServer):
+    """A server that says nothing when a client hangs up first (a request it timed out on)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def asked(body: dict[str, Any]) -> str:
+    """The request a rewrite prompt asks about (the text after ``Request:``), or ""."""
+    found = re.search(r"Request: (.*)\Z", body["messages"][-1]["content"], re.S)
+    return found.group(1) if found else ""
+
+
+def tool_asked(body: dict[str, Any]) -> str:
+    """The name of the tool a propose prompt is about, or ""."""
+    found = re.search(r'Tool: \{"name": "(\w+)"', body["messages"][-1]["content"])
+    return found.group(1) if found else ""
+
+
+#: What a careful LLM proposes for the user tools of ``generate_helpers.USER_TOOLS``: new values,
+#: each stated in the request as it is in the arguments.
+GOOD_PROPOSALS = {
+    "book_table": {
+        "request": "Could you get me a table at Trattoria Sole for 3 people at 20:45?",
+        "arguments": {"restaurant": "Trattoria Sole", "people": 3, "time": "20:45"},
+    },
+    "tip": {
+        "request": "What tip should I leave on a bill of 84.5 at 20 percent?",
+        "arguments": {"bill": 84.5, "percent": 20},
+    },
+}
+
+
+def careful(body: dict[str, Any]) -> str:
+    """A stand-in for a good model: rewrites keep every value; proposals state every argument."""
+    name = tool_asked(body)
+    if name:
+        return "Sure, here it is:\n" + json.dumps(GOOD_PROPOSALS[name])
+    return f"Hi there! {asked(body)} Thanks a lot."
+
+
+def sloppy(body: dict[str, Any]) -> str:
+    """Like :func:`careful`, but every request that names Noma loses the name, a Chez Lou one gets a
+    number it never had, and a proposal whose seed is a multiple of 3 books 40 people (above the
+    maximum of 12)."""
+    name = tool_asked(body)
+    if name == "book_table" and body["seed"] % 3 == 0:
+        bad = {**GOOD_PROPOSALS[name], "arguments": {**GOOD_PROPOSALS[name]["arguments"], "people": 40}}
+        return json.dumps(bad)
+    text = careful(body)
+    if name:
+        return text
+    return text.replace("Noma", "that Nordic place").replace("Chez Lou", "Chez Lou, table 77,")
