@@ -1,4 +1,4 @@
-"""A scripted OpenAI-compatible chat server on 127.0.0.1, and a stand-in LLM that rewrites like a good one."""
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, stand-in LLMs, and checks of generated files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+from click.testing import CliRunner
+
+from fncall_data.cli.main import cli
+from fncall_data.generate import load_specs
+from fncall_data.generate.builders import Draft
+from fncall_data.generate.spec import ToolSpec, catalog_specs
+from fncall_data.generate.verify import verify_draft
 
 #: A reply: the assistant's text, or (HTTP status, JSON body) for anything else.
 Script = Callable[[dict[str, Any]], "str | tuple[int, dict[str, Any]]"]
@@ -149,3 +158,34 @@ def sloppy(body: dict[str, Any]) -> str:
     if name:
         return text
     return text.replace("Noma", "that Nordic place").replace("Chez Lou", "Chez Lou, table 77,")
+
+
+def run_generate(*args: str) -> tuple[int, str, dict[str, Any]]:
+    """``fncall data generate ARGS --json``: the exit code, the output, and the summary on success."""
+    result = CliRunner().invoke(cli, ["data", "generate", *args, "--json"])
+    summary = json.loads(result.stdout.splitlines()[-1]) if result.exit_code == 0 else {}
+    return result.exit_code, result.output, summary
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def assert_all_verified(path: Path, tools: Path | None) -> list[dict[str, Any]]:
+    """Every record passes `fncall data validate` and, again, the generator's own checks (grounding)."""
+    checked = CliRunner().invoke(cli, ["data", "validate", str(path)])
+    assert checked.exit_code == 0, checked.output
+    by_name: dict[str, ToolSpec] = {s.name: s for s in catalog_specs()}
+    by_name |= {s.name: s for s in load_specs(str(tools))} if tools is not None else {}
+    records = rows(path)
+    for record in records:
+        draft = Draft(
+            record["category"],
+            [by_name[t["name"]] for t in record["tools"]],
+            record["messages"],
+            record["answers"],
+            record["meta"]["tool_names"],
+        )
+        verified, problems = verify_draft(draft, record["id"], record["meta"])
+        assert verified is not None and problems == [], (record["id"], problems)
+    return records

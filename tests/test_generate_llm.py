@@ -24,16 +24,21 @@ from fncall_data.generate import (
     LLMProgress,
     generate,
     generate_with_llm,
-    load_specs,
 )
-from fncall_data.generate.builders import Draft
 from fncall_data.generate.llm import _key
 from fncall_data.generate.llm_prompts import clean_reply, json_object, rewrite_problems, text_problems
-from fncall_data.generate.spec import ToolSpec, catalog_specs
-from fncall_data.generate.verify import verify_draft
 
 from .generate_helpers import USER_TOOLS
-from .llm_helpers import GOOD_PROPOSALS, ScriptedLLM, asked, careful, sloppy
+from .llm_helpers import (
+    GOOD_PROPOSALS,
+    ScriptedLLM,
+    asked,
+    assert_all_verified,
+    careful,
+    rows,
+    run_generate,
+    sloppy,
+)
 
 
 @pytest.fixture
@@ -43,43 +48,12 @@ def tools(tmp_path: Path) -> Path:
     return path
 
 
-def _generate(*args: str) -> tuple[int, str, dict[str, Any]]:
-    result = CliRunner().invoke(cli, ["data", "generate", *args, "--json"])
-    summary = json.loads(result.stdout.splitlines()[-1]) if result.exit_code == 0 else {}
-    return result.exit_code, result.output, summary
-
-
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def assert_all_verified(path: Path, tools: Path) -> list[dict[str, Any]]:
-    """Every record passes `fncall data validate` and, again, the generator's own checks (grounding)."""
-    checked = CliRunner().invoke(cli, ["data", "validate", str(path)])
-    assert checked.exit_code == 0, checked.output
-    by_name: dict[str, ToolSpec] = {s.name: s for s in catalog_specs()} | {
-        s.name: s for s in load_specs(str(tools))
-    }
-    records = _rows(path)
-    for record in records:
-        draft = Draft(
-            record["category"],
-            [by_name[t["name"]] for t in record["tools"]],
-            record["messages"],
-            record["answers"],
-            record["meta"]["tool_names"],
-        )
-        verified, problems = verify_draft(draft, record["id"], record["meta"])
-        assert verified is not None and problems == [], (record["id"], problems)
-    return records
-
-
 def test_a_careful_llm_rewrites_and_proposes_and_every_record_is_verified(
     tmp_path: Path, tools: Path
 ) -> None:
     out = tmp_path / "d.jsonl"
     with ScriptedLLM(careful, delay=0.01) as server:
-        code, output, summary = _generate(
+        code, output, summary = run_generate(
             "--tools", str(tools), "--n", "30", "--seed", "4", "-o", str(out),
             "--llm", server.url, "--llm-model", "scripted", "--llm-propose", "0.5", "--llm-concurrency", "4",
             "--llm-price", "1,2",
@@ -131,7 +105,7 @@ def test_bad_rewrites_and_proposals_land_in_rejects_and_never_in_the_file(
 ) -> None:
     out = tmp_path / "d.jsonl"
     with ScriptedLLM(sloppy) as server:
-        code, output, summary = _generate(
+        code, output, summary = run_generate(
             "--tools", str(tools), "--n", "24", "--seed", "2", "-o", str(out), "--mix", "simple=1",
             "--llm", server.url, "--llm-model", "scripted", "--llm-propose", "0.5", "--llm-attempts", "3",
         )  # fmt: skip
@@ -139,7 +113,7 @@ def test_bad_rewrites_and_proposals_land_in_rejects_and_never_in_the_file(
     records = assert_all_verified(out, tools)
     text = out.read_text()
     assert "Nordic" not in text and "77" not in text and '"people": 40' not in text
-    rejects = [r for r in _rows(tmp_path / "d.rejects.jsonl") if "task" in r]
+    rejects = [r for r in rows(tmp_path / "d.rejects.jsonl") if "task" in r]
     reasons = {r["reason"] for r in rejects}
     assert {"ungrounded_value", "llm_new_number", "check_above_maximum"} <= reasons
     for row in rejects:
@@ -206,12 +180,12 @@ def test_a_killed_run_resumes_from_its_cache_and_writes_what_an_unbroken_run_wri
         process.wait()
         before = len(server.requests)
         assert before >= 6 and not cut.exists()  # killed mid-run: no half-written output
-        code, output, resumed = _generate(*args, "-o", str(cut), "--llm", server.url)
+        code, output, resumed = run_generate(*args, "-o", str(cut), "--llm", server.url)
         assert code == 0, output
         total = resumed["llm"]["requests"] + resumed["llm"]["cached_requests"]
         assert resumed["llm"]["cached_requests"] >= 4
         whole = tmp_path / "whole.jsonl"
-        code, output, unbroken = _generate(*args, "-o", str(whole), "--llm", server.url)
+        code, output, unbroken = run_generate(*args, "-o", str(whole), "--llm", server.url)
     assert code == 0, output
     assert unbroken["llm"]["requests"] == total and unbroken["llm"]["cached_requests"] == 0
     assert cut.read_bytes() == whole.read_bytes()
@@ -262,7 +236,7 @@ def test_a_dead_endpoint_a_refused_key_and_a_missing_model_are_one_line_naming_t
             f"error: the LLM endpoint {server.url}/models refused the key (HTTP 401)"
         )
         monkeypatch.setenv("MY_KEY", "sk-right")
-        code, output, _ = _generate(*base, "--llm", server.url, "--llm-key-env", "MY_KEY")
+        code, output, _ = run_generate(*base, "--llm", server.url, "--llm-key-env", "MY_KEY")
         assert code == 0, output
     (tmp_path / "d.jsonl").unlink()
     with ScriptedLLM(lambda body: (404, {"error": {"message": "model 'm' not found"}})) as server:
@@ -334,14 +308,14 @@ def test_draft_tools_keeps_a_spec_that_generates_and_refuses_one_that_cannot(tmp
     )
     assert result.stderr == "no usable spec for: order a pizza\n"
     assert json.loads(out.read_text()) == [good]
-    rejects = _rows(tmp_path / "drafted.rejects.jsonl")
+    rejects = rows(tmp_path / "drafted.rejects.jsonl")
     assert [(r["description"], r["attempt"], r["reason"]) for r in rejects] == [
         ("look up a word", 0, "invalid_tool"),
         ("order a pizza", 0, "llm_bad_json"),
         ("order a pizza", 1, "llm_bad_json"),
     ]
     assert "unknown parameter 'term'" in rejects[0]["detail"]
-    code, _output, summary = _generate(
+    code, _output, summary = run_generate(
         "--tools", str(out), "--n", "10", "--mix", "simple=1", "-o", str(tmp_path / "d.jsonl")
     )  # fmt: skip
     assert code == 0 and summary["records"] == 10 and summary["tools"] == {"define_word": 10}
