@@ -20,11 +20,11 @@ import copy
 import hashlib
 import json
 import os
+import queue
 import random
 import re
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -181,16 +181,44 @@ def generate_with_llm(
             progress(LLMProgress(done, len(records), accepted, usage, cost))
 
     report(None)
-    pool = ThreadPoolExecutor(max_workers=llm.concurrency, thread_name_prefix="fncall-llm")
-    try:
-        pending: set[Future[_Outcome]] = {pool.submit(work.run, slot, records[slot]) for slot in todo}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                report(future.result())
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    for outcome in _run_slots(work, [(slot, records[slot]) for slot in todo], llm.concurrency):
+        report(outcome)
     return _assemble(base, records, outcomes, llm, client)
+
+
+def _run_slots(work: _Work, slots: list[tuple[int, dict[str, Any]]], concurrency: int) -> Iterator[_Outcome]:
+    """Each slot's outcome as it is ready, from ``concurrency`` daemon threads.
+
+    Daemon threads, not a pool's: when the caller stops (an error, Ctrl-C), the process can end at
+    once instead of waiting for the requests in flight, whose replies the cache would not keep anyway.
+    """
+    todo = iter(slots)
+    lock = threading.Lock()
+    stop = threading.Event()
+    results: queue.Queue[_Outcome | BaseException] = queue.Queue()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                item = next(todo, None)
+            if item is None:
+                return
+            try:
+                results.put(work.run(*item))
+            except BaseException as exc:  # handed to the caller's thread, which raises it
+                results.put(exc)
+                return
+
+    for index in range(min(concurrency, len(slots))):
+        threading.Thread(target=worker, name=f"fncall-llm-{index}", daemon=True).start()
+    try:
+        for _ in slots:
+            got = results.get()
+            if isinstance(got, BaseException):
+                raise got
+            yield got
+    finally:
+        stop.set()
 
 
 def _are_specs(tools: object) -> TypeGuard[list[ToolSpec]]:
