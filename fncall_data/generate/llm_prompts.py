@@ -55,6 +55,14 @@ def _rewrite_ask(style: str, text: str) -> str:
     return f"Rewrite this request {style}. {_KEEP}\n\nRequest: {text}"
 
 
+def _few_shot(system: str, examples: list[tuple[str, str]], ask: str) -> list[dict[str, str]]:
+    """A system turn, worked examples as (user, assistant) turns, then the question."""
+    messages = [{"role": "system", "content": system}]
+    for question, answer in examples:
+        messages += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return [*messages, {"role": "user", "content": ask}]
+
+
 def rewrite_messages(text: str, style: str) -> list[dict[str, str]]:
     """The chat messages that ask for ``text`` rewritten in ``style``.
 
@@ -62,12 +70,8 @@ def rewrite_messages(text: str, style: str) -> list[dict[str, str]]:
         >>> rewrite_messages("Weather in Paris?", "as a question")[-1]["content"].splitlines()[-1]
         'Request: Weather in Paris?'
     """
-    messages = [{"role": "system", "content": _REWRITE_SYSTEM}]
-    for example_style, before, after in _REWRITE_EXAMPLES:
-        messages.append({"role": "user", "content": _rewrite_ask(example_style, before)})
-        messages.append({"role": "assistant", "content": after})
-    messages.append({"role": "user", "content": _rewrite_ask(style, text)})
-    return messages
+    examples = [(_rewrite_ask(how, before), after) for how, before, after in _REWRITE_EXAMPLES]
+    return _few_shot(_REWRITE_SYSTEM, examples, _rewrite_ask(style, text))
 
 
 _LABEL = re.compile(
@@ -191,12 +195,8 @@ def _propose_ask(tool_json: str) -> str:
 
 def propose_messages(spec: ToolSpec) -> list[dict[str, str]]:
     """The chat messages that ask for a new request for ``spec`` and the call that answers it."""
-    return [
-        {"role": "system", "content": _PROPOSE_SYSTEM},
-        {"role": "user", "content": _propose_ask(json.dumps(_PROPOSE_EXAMPLE_TOOL))},
-        {"role": "assistant", "content": json.dumps(_PROPOSE_EXAMPLE)},
-        {"role": "user", "content": _propose_ask(_tool_json(spec))},
-    ]
+    example = (_propose_ask(json.dumps(_PROPOSE_EXAMPLE_TOOL)), json.dumps(_PROPOSE_EXAMPLE))
+    return _few_shot(_PROPOSE_SYSTEM, [example], _propose_ask(_tool_json(spec)))
 
 
 _DRAFT_SYSTEM = "You design tools (functions) that an assistant can call. You answer with JSON only."
@@ -233,9 +233,5 @@ def _draft_ask(description: str) -> str:
 
 def draft_tool_messages(description: str) -> list[dict[str, str]]:
     """The chat messages that ask for a tool spec (see :func:`fncall_data.generate.spec.spec_of`)."""
-    return [
-        {"role": "system", "content": _DRAFT_SYSTEM},
-        {"role": "user", "content": _draft_ask("booking a table at a restaurant")},
-        {"role": "assistant", "content": json.dumps(_DRAFT_EXAMPLE)},
-        {"role": "user", "content": _draft_ask(description)},
-    ]
+    example = (_draft_ask("booking a table at a restaurant"), json.dumps(_DRAFT_EXAMPLE))
+    return _few_shot(_DRAFT_SYSTEM, [example], _draft_ask(description))
