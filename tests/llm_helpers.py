@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from click.testing import CliRunner
 
@@ -24,18 +24,14 @@ from fncall_data.generate.verify import verify_draft
 Script = Callable[[dict[str, Any]], "str | tuple[int, dict[str, Any]]"]
 
 
-class ScriptedLLM:
-    """Serves ``/v1/chat/completions`` and ``/v1/models``; ``script`` writes each reply from the request.
+class JsonServer:
+    """A JSON-over-HTTP server on 127.0.0.1, in a thread: a subclass answers ``post`` (and ``get``).
 
-    Replies carry a ``usage`` block (a token per four characters), like real servers. Requests are
-    recorded; ``delay`` seconds pass before each answer, so that requests overlap.
+    It counts the POST requests in flight (``max_in_flight`` shows whether a client overlapped them).
+    Use it as a context manager, or ``thread.start()`` and ``close()``.
     """
 
-    def __init__(self, script: Script, *, delay: float = 0.0, key: str | None = None) -> None:
-        self.script = script
-        self.delay = delay
-        self.key = key
-        self.requests: list[dict[str, Any]] = []
+    def __init__(self) -> None:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
@@ -46,16 +42,18 @@ class ScriptedLLM:
                 pass
 
             def do_GET(self) -> None:
-                status, reply = server.auth(self.headers.get("Authorization"))
-                if status == 200:
-                    reply = {"object": "list", "data": [{"id": "scripted", "object": "model"}]}
-                self._send(status, reply)
+                self._send(*server.get(self.path, self.headers.get("Authorization")))
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                status, reply = server.auth(self.headers.get("Authorization"))
-                if status == 200:
-                    status, reply = server.answer(body)
+                with server.lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    status, reply = server.post(self.path, body, self.headers.get("Authorization"))
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
                 self._send(status, reply)
 
             def _send(self, status: int, reply: dict[str, Any]) -> None:
@@ -71,22 +69,54 @@ class ScriptedLLM:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def auth(self, header: str | None) -> tuple[int, dict[str, Any]]:
-        if self.key is not None and header != f"Bearer {self.key}":
-            return 401, {"error": {"message": "Incorrect API key provided"}}
-        return 200, {}
+    def get(self, path: str, auth: str | None) -> tuple[int, dict[str, Any]]:
+        return 404, {"error": f"no GET {path}"}
 
-    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def post(self, path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ScriptedLLM(JsonServer):
+    """Serves ``/v1/chat/completions`` and ``/v1/models``; ``script`` writes each reply from the request.
+
+    Replies carry a ``usage`` block (a token per four characters), like real servers. Requests are
+    recorded; ``delay`` seconds pass before each answer, so that requests overlap. With ``key``, a
+    request without that bearer key gets a 401.
+    """
+
+    def __init__(self, script: Script, *, delay: float = 0.0, key: str | None = None) -> None:
+        super().__init__()
+        self.script = script
+        self.delay = delay
+        self.key = key
+        self.requests: list[dict[str, Any]] = []
+
+    def _refused(self, auth: str | None) -> bool:
+        return self.key is not None and auth != f"Bearer {self.key}"
+
+    def get(self, path: str, auth: str | None) -> tuple[int, dict[str, Any]]:
+        if self._refused(auth):
+            return 401, {"error": {"message": "Incorrect API key provided"}}
+        return 200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]}
+
+    def post(self, path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
+        if self._refused(auth):
+            return 401, {"error": {"message": "Incorrect API key provided"}}
         with self.lock:
             self.requests.append(body)
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            time.sleep(self.delay)
-            out = self.script(body)
-        finally:
-            with self.lock:
-                self.in_flight -= 1
+        time.sleep(self.delay)
+        out = self.script(body)
         if isinstance(out, tuple):
             return out
         prompt = sum(len(m["content"]) for m in body["messages"]) // 4
@@ -94,14 +124,6 @@ class ScriptedLLM:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": out}}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": len(out) // 4 + 1},
         }
-
-    def __enter__(self) -> ScriptedLLM:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 class _Quiet(ThreadingHTTPServer):
