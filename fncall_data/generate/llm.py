@@ -16,7 +16,6 @@ cache (``cache_dir``) a rerun, or a run resumed after a kill, asks nothing it ha
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -55,8 +54,8 @@ from fncall_data.validate import validate_call
 __all__ = ["LLMConfig", "LLMProgress", "LLMResult", "generate_with_llm"]
 
 _PROPOSABLE = ("simple", "multiple")
-# Record checks run one at a time: they call the user's tool implementations, which need not be
-# thread-safe, and they take microseconds beside a request.
+# Tool runs and record checks happen one at a time: they call the user's tool implementations, which
+# need not be thread-safe, and they take microseconds beside a request.
 _VERIFY = threading.Lock()
 # With this many failed requests and not one answer, the endpoint is not going to work: stop.
 _HOPELESS = 8
@@ -169,7 +168,7 @@ def generate_with_llm(
         if outcome is not None:
             outcomes[outcome.slot] = outcome
             accepted += outcome.line is not None
-        usage = copy.copy(client.usage)
+        usage = client.snapshot()
         if usage.failed >= _HOPELESS and usage.requests + usage.cached == 0:
             raise FncallError(
                 f"the LLM endpoint {client.chat_url} failed all {usage.failed} requests so far; "
@@ -340,7 +339,8 @@ class _Work:
         offered = len(record["tools"]) > 1
         why = _reason_one(plan, rng, offered) if self.config.reasoning else None
         try:
-            turns = _exchange([plan], rng, why, 1)
+            with _VERIFY:  # runs the tool
+                turns = _exchange([plan], rng, why, 1)
         except BuildError as exc:
             return None, {}, [(exc.reason, exc.detail)], said
         system = [m for m in record["messages"][:1] if m["role"] == "system"]

@@ -15,6 +15,7 @@ rerun with the same seed gives the same bytes even from a server that samples.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -129,6 +130,11 @@ class LLMClient:
         self.usage = Usage()
         self.last_error = ""
         self._lock = threading.Lock()
+
+    def snapshot(self) -> Usage:
+        """A copy of the counts so far, taken while no request updates them."""
+        with self._lock:
+            return dataclasses.replace(self.usage)
 
     @property
     def chat_url(self) -> str:
