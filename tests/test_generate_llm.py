@@ -129,6 +129,31 @@ def test_bad_rewrites_and_proposals_land_in_rejects_and_never_in_the_file(
     assert any("Noma" in r["messages"][1]["content"] for r in kept_offline)  # its tries failed: offline form
 
 
+def test_a_proposal_replaces_only_the_scored_request_of_a_stacked_record(tmp_path: Path, tools: Path) -> None:
+    config = GenerateConfig(n=8, seed=6, requests=3, mix={"simple": 0.5, "multiple": 0.5})
+    with ScriptedLLM(careful) as server:
+        llm = LLMConfig(url=server.url, model="m", propose=1.0, cache_dir=str(tmp_path / "cache"))
+        result = generate_with_llm(config, llm, str(tools))
+    out = tmp_path / "d.jsonl"
+    out.write_text("".join(line + "\n" for line in result.lines))
+    records = assert_all_verified(out, tools)
+    offline = [json.loads(line) for line in generate(config, str(tools)).lines]
+    proposed = [(r, o) for r, o in zip(records, offline, strict=True) if r["meta"].get("llm")]
+    assert proposed
+    for record, before in proposed:
+        last = max(i for i, m in enumerate(before["messages"]) if m["role"] == "user")
+        assert last > 1  # stacked: earlier requests come first
+        assert record["messages"][:last] == before["messages"][:last]
+        call = record["messages"][last + 1]["tool_calls"][0]
+        assert record["messages"][last]["content"] == GOOD_PROPOSALS[call["name"]]["request"]
+        ids = [c["id"] for m in record["messages"] for c in m.get("tool_calls") or ()]
+        assert ids == [f"c{i}" for i in range(1, len(ids) + 1)]
+        assert record["meta"]["tool_names"][:-1] == before["meta"]["tool_names"][:-1]
+        (answer,) = record["answers"]  # the scored turn's call is the proposed one
+        assert answer["name"] == call["name"]
+        assert all(value in answer["arguments"][name] for name, value in call["arguments"].items())
+
+
 def _api_run(url: str, tools: Path, cache: Path, concurrency: int, n: int = 16) -> tuple[list[str], Any]:
     llm = LLMConfig(url=url, model="scripted", cache_dir=str(cache), concurrency=concurrency, propose=0.5)
     result = generate_with_llm(GenerateConfig(n=n, seed=9), llm, str(tools))
@@ -206,7 +231,8 @@ def test_retries_then_a_timeout_that_becomes_a_reject(tmp_path: Path, tools: Pat
     llm = LLMConfig(url="", model="m", timeout_s=0.3, retries=2, propose=0.0, concurrency=4)
     with ScriptedLLM(flaky) as server:
         llm = llm.model_copy(update={"url": server.url})
-        result = generate_with_llm(GenerateConfig(n=10, seed=1, mix={"simple": 1.0}), llm, str(tools))
+        config = GenerateConfig(n=10, seed=1, mix={"simple": 1.0}, requests=1)  # one request a record
+        result = generate_with_llm(config, llm, str(tools))
     noma = [json.loads(x) for x in result.lines if "Noma" in x]
     assert noma and all(r["meta"]["llm"]["task"] == "rewrite" for r in noma)  # after two 503s each
     assert failures and all(count == 2 for count in failures.values())

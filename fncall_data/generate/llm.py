@@ -3,7 +3,8 @@
 The offline generator writes ``n`` verified records first. For a share of them (``LLMConfig.share``,
 drawn per slot from the seed) an LLM behind any OpenAI-compatible endpoint then either rewrites every
 user turn in another style or language, or, for ``simple`` and ``multiple`` records, proposes a new
-request for the called tool together with its arguments, which the tool then runs on. What the LLM
+scored request (the last one; a stacked record keeps its earlier requests) for the called tool
+together with its arguments, which the tool then runs on. What the LLM
 returns goes through the same checks as offline data (:func:`fncall_data.generate.verify.verify_draft`:
 the record's structure, each call against its tool's schema, every argument value stated in the new
 wording, the tool's result reproduced) and the dedup; a slot whose tries all fail keeps its offline
@@ -322,7 +323,12 @@ class _Work:
     def _propose(
         self, record: dict[str, Any], rng: random.Random, slot: int, attempt: int
     ) -> tuple[Draft | None, dict[str, Any], list[tuple[str, str]], list[str]]:
-        spec = self.by_name[record["meta"]["tool_names"][0]]
+        # The scored request is the last user turn; a stacked record's earlier requests stay as they are.
+        messages = record["messages"]
+        last = max(i for i, m in enumerate(messages) if m["role"] == "user")
+        earlier = messages[:last]
+        call = next(m for m in messages[last:] if m.get("tool_calls"))["tool_calls"][0]
+        spec = self.by_name[call["name"]]
         reply = self._ask(propose_messages(spec), self.config.seed, slot, attempt, "propose")
         said = [reply]
         found = json_object(reply)
@@ -338,15 +344,16 @@ class _Work:
         plan.query = request
         offered = len(record["tools"]) > 1
         why = _reason_one(plan, rng, offered) if self.config.reasoning else None
+        start = 1 + sum(len(m.get("tool_calls") or ()) for m in earlier)  # call ids run on: c1, c2, ...
         try:
             with _VERIFY:  # runs the tool
-                turns = _exchange([plan], rng, why, 1)
+                turns = _exchange([plan], rng, why, start)
         except BuildError as exc:
             return None, {}, [(exc.reason, exc.detail)], said
-        system = [m for m in record["messages"][:1] if m["role"] == "system"]
-        messages = [*system, {"role": "user", "content": request}, *turns]
+        proposed = [*earlier, {"role": "user", "content": request}, *turns]
         meta = {**record["meta"], "llm": {"task": "propose", "model": self.llm.model}}
-        return self._draft(record, messages, _answers([plan]), [spec.name]), meta, [], said
+        called = [*record["meta"]["tool_names"][:-1], spec.name]  # the scored call is the last one
+        return self._draft(record, proposed, _answers([plan]), called), meta, [], said
 
     def _draft(
         self, record: dict[str, Any], messages: list[dict[str, Any]], answers: Any, called: list[str]
