@@ -72,7 +72,7 @@ def agreement(url: str, folder: Path, k: int, work: Path) -> dict[str, Any]:
     from transformers import AutoTokenizer
 
     data = work / "test.jsonl"
-    write_result(generate(GenerateConfig(n=k, seed=3)), data, None)
+    write_result(generate(GenerateConfig(n=k, seed=3, requests=1)), data, None)
     common = ["eval", "run", "-d", str(data), "-m", str(folder), "--max-new-tokens", "64", "--n-boot", "0"]
     runs = {
         "openai": [
@@ -124,6 +124,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--propose", type=float, default=0.3)
+    parser.add_argument("--requests", type=int, default=1, help="Requests per record (the CLI's default).")
     parser.add_argument("--agree", type=int, default=0, help="Test records for the openai/hf agreement.")
     parser.add_argument("--keep", type=Path, help="Write the records and rejects here.")
     parser.add_argument("--timeout", type=float, default=600.0, help="Seconds per request.")
@@ -148,7 +149,7 @@ def main() -> None:
             propose=args.propose, cache_dir=str(args.cache or work / "cache"), timeout_s=args.timeout,
         )  # fmt: skip
         began = time.perf_counter()
-        result = generate_with_llm(GenerateConfig(n=args.n, seed=args.seed), llm)
+        result = generate_with_llm(GenerateConfig(n=args.n, seed=args.seed, requests=args.requests), llm)
         seconds = time.perf_counter() - began
         agree = agreement(url, folder, args.agree, work) if args.agree else None
         if args.keep:

@@ -59,7 +59,7 @@ def test_generation_through_transformers_serve_writes_only_verified_records(
     assert len({(r["slot"], r["attempt"]) for r in rejects}) == llm["tries"] - llm["accepted"] > 0
     assert {r["reason"] for r in rejects} <= LLM_REASONS
     written = [m["content"] for r in records for m in r["messages"] if m["role"] == "user"]
-    offline = [json.loads(line) for line in generate(GenerateConfig(n=6, seed=1)).lines]
+    offline = [json.loads(line) for line in generate(GenerateConfig(n=6, seed=1, requests=1)).lines]
     for row in rejects:
         assert row["llm_text"] and all(isinstance(t, str) for t in row["llm_text"])
         assert not set(row["llm_text"]) & set(written)
@@ -81,7 +81,7 @@ def test_the_openai_backend_on_the_server_agrees_with_hf_on_every_example(
 
     url, folder = served
     data = tmp_path / "test.jsonl"
-    write_result(generate(GenerateConfig(n=10, seed=3)), data, None)
+    write_result(generate(GenerateConfig(n=10, seed=3, requests=1)), data, None)
     common = ["eval", "run", "-d", str(data), "-m", str(folder), "--max-new-tokens", "24", "--n-boot", "0"]
     served_run = CliRunner().invoke(
         cli,
