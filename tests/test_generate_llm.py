@@ -361,6 +361,12 @@ def test_reply_cleaning_and_the_cheap_checks() -> None:
         ("llm_unchanged", "the rewrite is the original text")
     ]
     assert rewrite_problems("On 2026-05-02, please.", "Please, on May 2, 2026.") == []
+    assert rewrite_problems("Book Noma for 4.", "Book Noma for 4 prochains (.*)") == [
+        ("llm_echo", "the reply starts with the original text")
+    ]
+    assert clean_reply("Book Noma for 4 people, please.\nRewrite this request formally.") == (
+        "Book Noma for 4 people, please."
+    )
     assert rewrite_problems("Book Noma.", "Book Noma " + " ".join(f"w{i}" for i in range(60)))[0][0] == (
         "llm_too_long"
     )

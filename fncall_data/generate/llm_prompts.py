@@ -81,7 +81,10 @@ _QUOTES = ('"', "'", "\u201c", "\u201d", "`")
 
 
 def clean_reply(text: str) -> str:
-    """The answer without the wrapping models add: a label line, quotes, code fences, a trailing note.
+    """The answer without the wrapping models add: a label, quotes, code fences, anything after it.
+
+    A request is one line: what follows the first line is a note about the rewrite, or, from a base
+    model, the prompt's pattern continued.
 
     Example:
         >>> clean_reply('Sure! Here is the rewrite:\\n\\n"Is it raining in Oslo?"\\n\\nIt is casual.')
@@ -90,7 +93,7 @@ def clean_reply(text: str) -> str:
     text = text.strip().strip("`").strip()
     for _ in range(2):  # "Sure! Here is the rewritten request:" can take two labels
         text = _LABEL.sub("", text, count=1).strip()
-    first = next((part for part in re.split(r"\n\s*\n", text) if part.strip()), "")
+    first = next((line for line in text.splitlines() if line.strip()), "")
     first = " ".join(first.split())
     while len(first) >= 2 and first[0] in _QUOTES and first[-1] in _QUOTES:
         first = first[1:-1].strip()
@@ -121,8 +124,9 @@ def text_problems(text: str, *, longest: int = 1000) -> list[tuple[str, str]]:
 
 
 def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
-    """The reasons a rewrite is refused before the record checks: see :func:`text_problems`, and
-    a rewrite that is the original again, or says a number the original does not.
+    """The reasons a rewrite is refused before the record checks: see :func:`text_problems`; a
+    rewrite that is the original again, or starts with it (a base model's echo, then more words), or
+    says a number the original does not.
 
     Example:
         >>> rewrite_problems("Book Noma for 4 people.", "Could you book Noma for 5 people?")
@@ -131,8 +135,11 @@ def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
     problems = text_problems(rewrite, longest=3 * len(original) + 150)
     if problems:
         return problems
-    if " ".join(rewrite.lower().split()) == " ".join(original.lower().split()):
+    before, after = " ".join(original.lower().split()), " ".join(rewrite.lower().split())
+    if after == before:
         return [("llm_unchanged", "the rewrite is the original text")]
+    if after.startswith(before.rstrip(".?!")):
+        return [("llm_echo", "the reply starts with the original text")]
     said = {float(n) for n in _NUMBER.findall(original)}
     new = [n for n in _NUMBER.findall(rewrite) if float(n) not in said]
     if new:
