@@ -364,6 +364,7 @@ def test_reply_cleaning_and_the_cheap_checks() -> None:
     assert rewrite_problems("Book Noma for 4.", "Book Noma for 4 prochains (.*)") == [
         ("llm_echo", "the reply starts with the original text")
     ]
+    assert rewrite_problems("Thanks!", "Thanks! You've been a great help.") == []
     assert clean_reply("Book Noma for 4 people, please.\nRewrite this request formally.") == (
         "Book Noma for 4 people, please."
     )

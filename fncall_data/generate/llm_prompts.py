@@ -125,8 +125,8 @@ def text_problems(text: str, *, longest: int = 1000) -> list[tuple[str, str]]:
 
 def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
     """The reasons a rewrite is refused before the record checks: see :func:`text_problems`; a
-    rewrite that is the original again, or starts with it (a base model's echo, then more words), or
-    says a number the original does not.
+    rewrite that is the original again, or starts with it (a base model's echo, then more words; for
+    a request of four words or more), or says a number the original does not.
 
     Example:
         >>> rewrite_problems("Book Noma for 4 people.", "Could you book Noma for 5 people?")
@@ -138,7 +138,7 @@ def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
     before, after = " ".join(original.lower().split()), " ".join(rewrite.lower().split())
     if after == before:
         return [("llm_unchanged", "the rewrite is the original text")]
-    if after.startswith(before.rstrip(".?!")):
+    if len(before.split()) >= 4 and after.startswith(before.rstrip(".?!")):  # "Thanks!" may open one
         return [("llm_echo", "the reply starts with the original text")]
     said = {float(n) for n in _NUMBER.findall(original)}
     new = [n for n in _NUMBER.findall(rewrite) if float(n) not in said]
