@@ -357,6 +357,10 @@ def test_reply_cleaning_and_the_cheap_checks() -> None:
     assert text_problems("clcllolololololololo")[0][0] == "llm_degenerate"
     assert text_problems("Paris?")[0] == ("llm_degenerate", "fewer than two words")
     assert text_problems("Convert 1000000 euros to yen, please.") == []  # digits may repeat
+    assert text_problems("Is it raining in Lima on 2026-08-14? prochains") == [
+        ("llm_fragment", "'prochains' after the end of the request")
+    ]
+    assert text_problems("Convert 4.5 USD to EUR. Also, is it sunny in Oslo? Thanks!") == []
     assert rewrite_problems("Book Noma for 4.", "book noma  for 4.") == [
         ("llm_unchanged", "the rewrite is the original text")
     ]

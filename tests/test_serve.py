@@ -21,9 +21,9 @@ pytestmark = pytest.mark.slow
 
 # What a try the record checks refuse is rejected for: the LLM's cheap checks, then verify_draft's.
 LLM_REASONS = {
-    "llm_empty", "llm_degenerate", "llm_too_long", "llm_unchanged", "llm_echo", "llm_new_number",
-    "llm_bad_json", "llm_error", "ungrounded_value", "template_leak", "duplicate", "execution_error",
-    "answers_mismatch", "result_not_reproducible", "invalid_record",
+    "llm_empty", "llm_degenerate", "llm_fragment", "llm_too_long", "llm_unchanged", "llm_echo",
+    "llm_new_number", "llm_bad_json", "llm_error", "ungrounded_value", "template_leak", "duplicate",
+    "execution_error", "answers_mismatch", "result_not_reproducible", "invalid_record",
 }  # fmt: skip
 
 

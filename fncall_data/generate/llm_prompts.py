@@ -101,11 +101,14 @@ def clean_reply(text: str) -> str:
 
 
 _DEGENERATE = re.compile(r"(\D{1,6}?)\1{4,}")
+# A word or two left after the request has ended: a base model going on with the next line's pattern.
+_FRAGMENT = re.compile(r"[.?!][\"')\]]?\s+(\S+(?:\s+\S+)?)$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def text_problems(text: str, *, longest: int = 1000) -> list[tuple[str, str]]:
-    """Why a reply cannot stand as a user's request at all (empty, a loop of one piece, no words).
+    """Why a reply cannot stand as a user's request at all (empty, a loop of one piece, no words, a
+    stray word or two after its last sentence, too long).
 
     Example:
         >>> text_problems("clclolololololo")
@@ -118,6 +121,9 @@ def text_problems(text: str, *, longest: int = 1000) -> list[tuple[str, str]]:
         return [("llm_degenerate", f"{loop.group(1)!r} five or more times in a row")]
     if len(re.findall(r"[^\W\d_]{2,}", text)) < 2:
         return [("llm_degenerate", "fewer than two words")]
+    tail = _FRAGMENT.search(text)
+    if tail and tail.group(1)[-1] not in ".?!":
+        return [("llm_fragment", f"{tail.group(1)!r} after the end of the request")]
     if len(text) > longest:
         return [("llm_too_long", f"{len(text)} characters, more than {longest}")]
     return []
