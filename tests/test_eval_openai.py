@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +14,23 @@ from fncall_eval.backends import GenerateConfig, create_backend
 from fncall_eval.backends.openai import OpenAIBackend, openai_messages
 from fncall_eval.run import RunConfig, run_eval
 from tests.eval_helpers import HAND_RECORDS, record, write_hand_set
+from tests.llm_helpers import JsonServer
 
 
-class FakeServer:
+class FakeServer(JsonServer):
     """Answers like an OpenAI-compatible server; records requests, fails or stalls when told to."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[tuple[str, dict[str, Any], str | None]] = []
         self.fail_first: dict[str, int] = {}  # user text -> how many 503s before succeeding
         self.stall: set[str] = set()  # user texts whose request never answers in time
         self.bad_request: set[str] = set()
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server.lock:
-                    server.requests.append((self.path, body, self.headers.get("Authorization")))
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    status, reply = server.answer(self.path, body)
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def post(self, path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests.append((path, body, auth))
+        return self.answer(path, body)
 
     def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         key = (
@@ -93,10 +67,8 @@ class FakeServer:
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     fake = FakeServer()
-    fake.thread.start()
-    yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
+    with fake:
+        yield fake
 
 
 def test_native_tools_concurrency_and_scoring(server: FakeServer, tmp_path: Path, monkeypatch: Any) -> None:
