@@ -281,7 +281,9 @@ def test_a_dead_endpoint_a_refused_key_and_a_missing_model_are_one_line_naming_t
         'so far; the last: HTTP 400: {"detail": "this server takes no system messages"}',
         last,
     )
-    assert 8 <= len(server.requests) <= 12  # it stops soon, not after all 30 records' tries
+    # it stops soon, not after all 30 records' 60 tries: 8 failures, plus what the 4 workers had in
+    # flight or took up before the main thread saw the eighth (13 once on a loaded 2-core machine)
+    assert 8 <= len(server.requests) <= 8 + 2 * 4
     result = CliRunner().invoke(cli, ["data", "generate", *base])
     assert (
         result.exit_code == 2
