@@ -127,10 +127,12 @@ class QuickstartConfig(BaseModel):
         description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra).",
     )
     decision: Literal["greedy", "calibrated"] = Field(
-        default="greedy",
+        default="calibrated",
         description="calibrated: after training, choose the adapter's call threshold on validation records "
         "of the training tools (data/val.jsonl, never the test set) and apply it in evaluation "
-        "(fncall_eval.decision); greedy: the likeliest first token decides.",
+        "(fncall_eval.decision); greedy: the likeliest first token decides. Calibrated by default: over two "
+        "seeds of the data ablation it declined right in 18 of 32 no-call examples against 0 of 32, with "
+        "single-call exact match 9/76 against 10/76 (docs/data.md).",
     )
     validation_records: int = Field(
         default=120,
