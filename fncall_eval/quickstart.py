@@ -6,7 +6,10 @@ adapter scored side by side on new queries for the training tools and on tools h
 - ``data/train.jsonl``: generated from the catalog without the held-out tools;
 - ``data/test.jsonl``: new queries (another seed) for the training tools, and queries for the
   held-out tools, every category in each group; ``data/groups.json`` says which id is in which;
-- ``train/``: the ``fncall train`` run folder (adapter, tokenizer, ``fncall_run.json``);
+- ``data/val.jsonl``: validation requests for the training tools, half needing no call, on which the
+  adapter's call threshold is set (``decision="calibrated"``; never the test set);
+- ``train/``: the ``fncall train`` run folder (adapter, tokenizer, ``fncall_run.json``; with a
+  calibrated decision, ``adapter/fncall_decision.json``);
 - ``eval/``: the ``fncall eval run`` folder (predictions, scores, ``report.html``);
 - ``bfcl/``: a sample of BFCL categories scored with BFCL's rules, when the BFCL data is at hand;
 - ``quickstart.json``: the summary (per model and group) and each stage's wall time.

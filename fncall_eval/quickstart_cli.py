@@ -143,8 +143,10 @@ def quickstart(**options: Any) -> None:
        for the training tools and queries for the held-out tools, every category in each;
     2. train: the default recipe on --model (the embedded Gemma 3 270M by default), within --minutes
        (warm-up and decay follow the clock);
-    3. eval: the base model and the adapter side by side; the report is OUTPUT_DIR/eval/report.html;
-    4. bfcl: a sample of simple_python, multiple, parallel and irrelevance, scored with BFCL's rules,
+    3. decision: the adapter's call threshold, set on validation records of the training tools
+       (--decision calibrated, the default);
+    4. eval: the base model and the adapter side by side; the report is OUTPUT_DIR/eval/report.html;
+    5. bfcl: a sample of simple_python, multiple, parallel and irrelevance, scored with BFCL's rules,
        when the bfcl-eval wheel is in .cache/bfcl (bash scripts/fetch_bfcl.sh).
 
     A finished stage is not run again: run the same command after an interruption to continue.
