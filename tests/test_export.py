@@ -169,13 +169,15 @@ def test_a_gemma3_model_with_a_gemma_shaped_vocabulary_round_trips(tmp_path: Pat
     assert (result.architecture, result.tensors) == ("gemma3", 2 + 2 * 13)
     fields = gguf.GGUFReader(path).fields
     assert fields["tokenizer.ggml.model"].contents() == "llama"
-    assert fields["tokenizer.ggml.eot_token_id"].contents() == tokenizer.convert_tokens_to_ids(
-        "<end_of_turn>"
-    )
+    end_of_turn = tokenizer.convert_tokens_to_ids("<end_of_turn>")
+    # the end of a turn is the end of the sequence too, so transformers stops there as llama.cpp does
+    assert fields["tokenizer.ggml.eot_token_id"].contents() == end_of_turn
+    assert fields["tokenizer.ggml.eos_token_id"].contents() == end_of_turn
     types = fields["tokenizer.ggml.token_type"].contents()
     assert [types.count(kind) for kind in (3, 6)] == [12, 256]  # control tokens and byte fallbacks
     assert types.count(1) == len(tokenizer) - 12 - 256
     reloaded, read = _reload(path)
+    assert reloaded.generation_config.eos_token_id == end_of_turn
     _assert_f16_copy(reloaded, model)
     assert all(read.get_vocab()[token] == index for token, index in tokenizer.get_vocab().items())
     prompts = [profile.prompt(r, evaluated_turn(r)) for r in RECORDS]
