@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fncall_eval.quickstart import QuickstartConfig, _data, _evaluate, _first_user, _train
+from fncall_eval.metrics import wilson_interval
+from fncall_eval.quickstart import QuickstartConfig, _data, _evaluate, _first_user, _train, _user_turns
 
 # Kinds of request, from the generator's categories: what the model has to decide and write.
 KINDS = {
@@ -62,10 +62,11 @@ def _opener(record: dict[str, Any]) -> dict[str, Any]:
 
 #: name -> (QuickstartConfig changes, a transform of each training record or None, what it tests)
 VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
-    "baseline": ({}, None, "the quickstart's short run as it is"),
-    "opener": ({}, _opener, "no-call replies open the same short way"),
-    "no-call-50": ({"no_call_share": 0.5}, None, "half the training records need no call (not 30%)"),
-    "opener+50": ({"no_call_share": 0.5}, _opener, "both"),
+    "baseline": ({"requests": 1}, None, "one request a record: the quickstart's short run before stacking"),
+    "opener": ({"requests": 1}, _opener, "no-call replies open the same short way"),
+    "no-call-50": ({"requests": 1, "no_call_share": 0.5}, None, "half the records need no call (not 30%)"),
+    "opener+50": ({"requests": 1, "no_call_share": 0.5}, _opener, "both"),
+    "stack3": ({"requests": 3}, None, "three requests against one tool list a record, call beside no call"),
 }
 
 
@@ -75,26 +76,17 @@ def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable
     asked = {_first_user(json.loads(line)) for line in test.read_text(encoding="utf-8").splitlines()}
     lines = train.read_text(encoding="utf-8").splitlines()
     shutil.copy(train, train.with_suffix(".generated.jsonl"))
-    records = [json.loads(line) for line in lines if _first_user(json.loads(line)) not in asked]
+    records = [r for r in map(json.loads, lines) if asked.isdisjoint(_user_turns(r))]
     if transform is not None:
         records = [transform(record) for record in records]
     train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     say("data", f"{len(records)} training records after {len(lines) - len(records)} that ask a test question")
 
 
-def _wilson(hits: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return (math.nan, math.nan)
-    z, p = 1.96, hits / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def _cell(hits: int, n: int) -> str:
     if n == 0:
         return "–"
-    low, high = _wilson(hits, n)
+    low, high = wilson_interval(hits, n)
     return f"{hits}/{n} ({low:.0%}–{high:.0%})"
 
 

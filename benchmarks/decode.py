@@ -12,48 +12,24 @@ output layer alone both ways.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
-from fncall_data.profiles import get_profile
+from _decoding import decoding_parser, first_records, load_decoder
+
 from fncall_data.turns import evaluated_turn
-from fncall_data.types import Record
 from fncall_eval.backends.greedy import greedy_generate
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="embedded")
-    parser.add_argument("--adapter", type=Path, help="A LoRA adapter folder, merged for the run.")
-    parser.add_argument("--data", type=Path, default=Path("runs/quickstart/data/test.jsonl"))
-    parser.add_argument("--prompts", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-new-tokens", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=2)
-    args = parser.parse_args()
+    args = decoding_parser(__doc__).parse_args()
 
     import torch
 
-    from fncall_train.models import load_model
-
-    profile = get_profile("gemma")
-    loaded = load_model(args.model, profile=profile, device="cpu")
-    model, tokenizer = loaded.model, loaded.tokenizer
-    if args.adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(args.adapter)).merge_and_unload()
-    model.eval()
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    records = [
-        Record.model_validate_json(line) for line in args.data.read_text(encoding="utf-8").splitlines()
-    ]
-    prompts = sorted((profile.prompt(r, evaluated_turn(r)) for r in records[: args.prompts]), key=len)[::-1]
+    profile, model, tokenizer = load_decoder(args)
+    records = first_records(args)
+    prompts = sorted((profile.prompt(r, evaluated_turn(r)) for r in records), key=len)[::-1]
     stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<end_of_turn>")]
     batches = [prompts[i : i + args.batch_size] for i in range(0, len(prompts), args.batch_size)]
 

@@ -1,4 +1,4 @@
-"""``fncall eval``: run, score, compare and BFCL commands (thin: options in, one library call, text out)."""
+"""``fncall eval``: run, score, compare, report and BFCL commands (thin: options in, one call, text out)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ def _generate_options(fn: Any) -> Any:
             default="native",
             show_default=True,
             help="openai: send tools natively, or render the prompt with the profile.",
+        ),
+        click.option(
+            "--constrained",
+            is_flag=True,
+            help="Calls the model opens name an offered tool with arguments that fit its schema (hf: needs "
+            'pip install "fncall[constrained]"; openai: the server enforces them, see docs/constrained.md).',
         ),
         click.option(
             "--dots-as-underscores", is_flag=True, help="Accept weather_get for a tool named weather.get."
@@ -276,6 +282,45 @@ def compare_cmd(runs: tuple[Path, ...], out: Path | None, n_boot: int, seed: int
             click.echo(f"fixed by {c.b}: {', '.join(c.improved[:20])}{' ...' * (len(c.improved) > 20)}")
         if c.regressed:
             click.echo(f"broken by {c.b}: {', '.join(c.regressed[:20])}{' ...' * (len(c.regressed) > 20)}")
+
+
+@eval_group.command(name="report")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "-d",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The run's test records (default: the file its run.json names).",
+)
+@click.option(
+    "--groups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON object of test id -> group (default: groups.json beside the test records).",
+)
+@click.option(
+    "--train-run",
+    "train_runs",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="A training run's folder or fncall_run.json, for its loss curve (repeatable; default: "
+    "the one beside each adapter, else beside RUN_DIR).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the reports here instead of into RUN_DIR.",
+)
+def report_cmd(
+    run_dir: Path, data: Path | None, groups: Path | None, train_runs: tuple[Path, ...], out: Path | None
+) -> None:
+    """Rebuild RUN_DIR's reports (report.html, report.md, metrics, comparisons) from its scores,
+    predictions and test records; nothing is generated or scored again."""
+    from fncall_eval.report_inputs import rebuild_report
+
+    result = rebuild_report(run_dir, data=data, groups=groups, training=train_runs or None, out=out)
+    _finish(result, out if out is not None else run_dir)
 
 
 @eval_group.command()

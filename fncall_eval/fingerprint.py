@@ -8,8 +8,8 @@ cache of predictions: equal keys mean interchangeable outputs.
 What goes in: the backend; the model and the adapter, by content where they are local files or
 folders (so a retrained adapter at the same path is another adapter) and by name otherwise (a hub
 id, a served model, ``tiny``); the chat profile; the settings that change the generated text
-(``max_new_tokens``, ``temperature``, ``dtype``, the openai ``tools`` mode); and the test data's
-content (for the ``predictions`` backend, only the file read and the data). What stays out: batch
+(``max_new_tokens``, ``temperature``, ``dtype``, ``constrained``, the openai ``tools`` mode); and the
+test data's content (for the ``predictions`` backend, only the file read and the data). What stays out: batch
 size, device, concurrency, timeouts and retries, which change how fast texts come, not which texts;
 ``--limit``, since predictions are kept per example id.
 """
@@ -163,6 +163,8 @@ def prediction_fingerprint(
             "temperature": generate.temperature,
             "dtype": generate.dtype,
         }
+        if generate.constrained:  # only when on, so that earlier fingerprints (and caches) keep their keys
+            settings["constrained"] = True
     if backend == "openai":
         settings["tools"] = generate.tools
     settings["data"] = f"sha256:{content_id(data)}"

@@ -18,7 +18,9 @@ example it applies to), shown as NaN in the DataFrame.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from fncall_data.types import CATEGORIES
@@ -27,7 +29,16 @@ from fncall_eval.scoring import ExampleScore
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["METRICS", "OVERALL", "aggregate", "categories", "metric_rows", "results_frame"]
+__all__ = [
+    "METRICS",
+    "OVERALL",
+    "aggregate",
+    "categories",
+    "metric_rows",
+    "ratio_sums",
+    "results_frame",
+    "wilson_interval",
+]
 
 #: The name of the row that aggregates every category.
 OVERALL = "overall"
@@ -51,6 +62,41 @@ METRICS: dict[str, Ratio] = {
 }
 
 
+def ratio_sums(scores: Sequence[ExampleScore], metric: str) -> tuple[float, float]:
+    """The numerator and denominator of ``metric`` summed over ``scores`` (the metric is their ratio).
+
+    Example:
+        >>> ratio_sums([], "call_exact_match")
+        (0.0, 0.0)
+    """
+    ratio = METRICS[metric]
+    num = den = 0.0
+    for score in scores:
+        a, b = ratio(score)
+        num += a
+        den += b
+    return num, den
+
+
+def wilson_interval(hits: float, n: float, level: float = 0.95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion of ``hits`` in ``n`` trials; (0, 1) when ``n`` is 0.
+
+    Unlike the normal approximation it stays inside [0, 1] and is sound for small ``n`` and for
+    proportions near 0 or 1, which is where evaluation rates of small test sets live.
+
+    Example:
+        >>> [round(x, 3) for x in wilson_interval(7, 10)]
+        [0.397, 0.892]
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def aggregate(scores: Sequence[ExampleScore]) -> dict[str, Any]:
     """Every metric over ``scores``, plus the counts ``n``, ``errors`` and ``order_differs``.
 
@@ -59,12 +105,8 @@ def aggregate(scores: Sequence[ExampleScore]) -> dict[str, Any]:
         True
     """
     row: dict[str, Any] = {"n": len(scores)}
-    for name, ratio in METRICS.items():
-        num = den = 0.0
-        for score in scores:
-            a, b = ratio(score)
-            num += a
-            den += b
+    for name in METRICS:
+        num, den = ratio_sums(scores, name)
         row[name] = num / den if den else None
     row["errors"] = sum(1 for s in scores if s.status == "error")
     row["order_differs"] = sum(1 for s in scores if s.order_differs)

@@ -52,7 +52,7 @@ class QuickstartConfig(BaseModel):
 
     output_dir: Path = Field(default=Path("runs/quickstart"), description="Where everything is written.")
     model: str = Field(default="embedded", description="The base model (see fncall_train.load_model).")
-    train_minutes: float = Field(default=8.0, gt=0, description="Training time budget, in minutes.")
+    train_minutes: float = Field(default=10.0, gt=0, description="Training time budget, in minutes.")
     steps: int | None = Field(
         default=None, gt=0, description="Optimizer steps; by default planned from train_minutes."
     )
@@ -73,7 +73,7 @@ class QuickstartConfig(BaseModel):
     seed: int = Field(default=7, description="Seed of the data, the held-out tools and the training.")
     held_out_tools: int = Field(default=8, ge=1, description="Catalog tools kept out of training.")
     test_per_group: int = Field(default=35, ge=7, description="Test records for each group.")
-    bfcl_per_category: int = Field(default=5, ge=0, description="BFCL questions per category (0: none).")
+    bfcl_per_category: int = Field(default=10, ge=0, description="BFCL questions per category (0: none).")
     max_length: int = Field(default=1024, gt=64, description="Longest training example, in tokens.")
     learning_rate: float = Field(default=1e-3, gt=0, description="Peak learning rate of the short run.")
     grad_accum: int = Field(
@@ -88,9 +88,9 @@ class QuickstartConfig(BaseModel):
     )
     calls_only: bool = Field(
         default=True,
-        description="End each training record of the short run at its last call: the tool results and "
-        "final answer after it are not scored here, and cost ~20% of a CPU step. Records without a call "
-        "(irrelevance, missing_param) are kept whole.",
+        description="End each training record of the short run at the calls that answer its last request: "
+        "the tool results and final answer after them are not scored here, and cost ~20% of a CPU step. "
+        "A record whose last request needs no call (irrelevance, missing_param, a thank-you) is kept whole.",
     )
     no_call_share: float = Field(
         default=0.3,
@@ -98,6 +98,13 @@ class QuickstartConfig(BaseModel):
         lt=1,
         description="Share of irrelevance and missing_param records in the short run's training set (the "
         "generator's default mix has 0.22); the test set keeps the default mix.",
+    )
+    requests: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description="Independent requests per training record, against one tool list (see "
+        "fncall_data.generate.GenerateConfig.requests); the test set keeps one request a record.",
     )
     reasoning: bool = Field(
         default=False,
@@ -114,6 +121,10 @@ class QuickstartConfig(BaseModel):
     batch_size: int = Field(default=16, ge=1, description="Prompts per generation batch in evaluation.")
     max_new_tokens: int = Field(
         default=200, ge=8, description="Longest generated answer, in tokens (three parallel calls take ~170)."
+    )
+    constrained: bool = Field(
+        default=False,
+        description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra).",
     )
 
 
@@ -194,26 +205,29 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
         steps = config.steps or max(
             2, int(config.train_minutes * 60 * config.tokens_per_s * 2 / tokens_per_step)
         )
-        # a short-run record averages ~340 tokens (text tool lists, cut after the call): 10% spare
-        wanted = max(200, int(steps * tokens_per_step / 340 * 1.1))
-        train_options = {"mix": _no_call_mix(config.no_call_share)}
+        # a short-run record of one request averages ~340 tokens (text tool lists, cut after the call),
+        # and each request stacked before it ~85 more (three requests: 505 measured): 10% spare
+        per_record = 340 + 85 * (config.requests - 1)
+        wanted = max(200, int(steps * tokens_per_step / per_record * 1.1))
+        train_options = {"mix": _no_call_mix(config.no_call_share), "requests": config.requests}
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
     if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
         folder.mkdir(parents=True, exist_ok=True)
-        options = {"reasoning": config.reasoning}
+        options: dict[str, Any] = {"reasoning": config.reasoning}
         train = generate(
             GenerateConfig(n=wanted, seed=config.seed, id_prefix="train", **options, **train_options),
             seen_specs,
         )
-        seen_queries = {_first_user(json.loads(line)) for line in train.lines}
+        seen_queries = {query for line in train.lines for query in _user_turns(json.loads(line))}
         n = config.test_per_group
+        # a test record asks one request: the model's first decision on a tool list
         test_seen = generate(
-            GenerateConfig(n=n * 2, seed=config.seed + 1, id_prefix="seen", **options), seen_specs
+            GenerateConfig(n=n * 2, seed=config.seed + 1, id_prefix="seen", requests=1, **options), seen_specs
         )
         # new queries only: a test record whose question is also in train is left out
         seen_lines = [x for x in test_seen.lines if _first_user(json.loads(x)) not in seen_queries][:n]
         test_held = generate(
-            GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout", **options), held_specs
+            GenerateConfig(n=n, seed=config.seed + 2, id_prefix="heldout", requests=1, **options), held_specs
         )
         lines = train.lines
         if config.calls_only and not is_full(config):
@@ -243,13 +257,17 @@ def _no_call_mix(share: float) -> dict[str, float]:
 
 
 def _calls_only(line: str) -> str:
-    """A record's JSON line ending at its last assistant turn with calls; unchanged when it has none."""
+    """A record's JSON line ending at the reply to its last request when that reply calls: the tool
+    results and the answer after it are not scored. A reply without calls (a refusal, a question, a
+    "you're welcome") is where the record is scored, so such a record stays whole, earlier calls and all.
+    """
     record = json.loads(line)
     messages = record["messages"]
-    calls = [i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("tool_calls")]
-    if not calls:
+    last = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1)
+    reply = next((i for i in range(last + 1, len(messages)) if messages[i]["role"] == "assistant"), None)
+    if reply is None or not messages[reply].get("tool_calls"):
         return line
-    record["messages"] = messages[: calls[-1] + 1]
+    record["messages"] = messages[: reply + 1]
     return json.dumps(record, ensure_ascii=False)
 
 
@@ -282,7 +300,12 @@ def _held_out(specs: Sequence[Any], count: int, seed: int) -> list[str]:
 
 
 def _first_user(record: dict[str, Any]) -> str:
-    return next((m.get("content") or "" for m in record["messages"] if m["role"] == "user"), "").lower()
+    return next(iter(_user_turns(record)), "")
+
+
+def _user_turns(record: dict[str, Any]) -> list[str]:
+    """What the user says in each turn of a record, lower-cased, in order."""
+    return [(m.get("content") or "").lower() for m in record["messages"] if m["role"] == "user"]
 
 
 def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
@@ -358,8 +381,9 @@ def _evaluate(
 
     chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
     generate = GenerateConfig(
-        model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens
-    )
+        model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens,
+        constrained=config.constrained,
+    )  # fmt: skip
     # The quickstart owns its eval folders: predictions made for an earlier adapter or other settings
     # (a rerun that trained again) are replaced, never mixed in; the same settings still resume.
     # Predictions are kept in the model cache by fingerprint, so the base model's answers on the same

@@ -96,6 +96,13 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Share of irrelevance and missing_param records in the short run's training set.",
 )
 @click.option(
+    "--requests",
+    type=int,
+    default=_D["requests"],
+    show_default=True,
+    help="Independent requests per training record against one tool list (the test set keeps one).",
+)
+@click.option(
     "--full/--budget",
     default=None,
     help="--full: the default recipe as it is (one epoch on --full-records records, no time budget); "
@@ -114,6 +121,11 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     default=_D["max_new_tokens"],
     show_default=True,
     help="Longest generated answer, in tokens.",
+)
+@click.option(
+    "--constrained",
+    is_flag=True,
+    help='Evaluate with schema-constrained calls (pip install "fncall[constrained]").',
 )
 def quickstart(**options: Any) -> None:
     """Generate data from the bundled catalog, train a LoRA adapter, and score base and adapter.

@@ -40,6 +40,7 @@ from fncall_eval.compare import Comparison, compare, comparison_frame
 from fncall_eval.fingerprint import Fingerprint, claim, prediction_fingerprint, stamp_path
 from fncall_eval.matching import Mode
 from fncall_eval.metrics import results_frame
+from fncall_eval.page_data import PageInputs
 from fncall_eval.predictions import PredictionWriter, read_predictions
 from fncall_eval.report import write_reports
 from fncall_eval.scoring import ExampleScore, Parser, Reference, score_predictions
@@ -55,6 +56,7 @@ __all__ = [
     "load_run_scores",
     "load_test_records",
     "read_test_records",
+    "report_scores",
     "run_eval",
     "score_and_report",
     "variant_labels",
@@ -189,6 +191,9 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
         parse = _generate(config, records, variants, files, progress)
         if config.cache:
             _to_cache(config.cache, stamps)
+        from fncall_eval.report_inputs import find_training, groups_beside
+
+        page = PageInputs(groups=groups_beside(config.data), training=find_training(out, dict(variants)))
         result = score_and_report(
             records,
             files,
@@ -198,6 +203,7 @@ def run_eval(config: RunConfig, *, progress: Progress | None = None) -> RunResul
             dots_as_underscores=config.dots_as_underscores,
             n_boot=config.n_boot,
             seed=config.seed,
+            page=page,
         )
     labels = {path: label for label, path in files.items()}
     return dataclasses.replace(
@@ -280,15 +286,18 @@ def score_and_report(
     n_boot: int = 1000,
     seed: int = 0,
     baseline: str | None = None,
+    page: PageInputs | None = None,
 ) -> RunResult:
     """Score each prediction file against ``records``, write scores and reports into ``out``.
 
-    Every other variant is compared with ``baseline`` (default: ``base`` when present).
+    Every other variant is compared with ``baseline`` (default: ``base`` when present). ``page``
+    adds groups and training runs to the HTML report.
     """
     references = [Reference.from_record(r) for r in records]
     scores: dict[str, list[ExampleScore]] = {}
+    outputs = {}
     for label, path in prediction_files.items():
-        predictions = read_predictions(path)
+        predictions = outputs[label] = read_predictions(path)
         scores[label] = score_predictions(
             references, predictions, mode=mode, parse=parse, dots_as_underscores=dots_as_underscores
         )
@@ -296,12 +305,23 @@ def score_and_report(
         if unknown:
             log.warning("%s: %d prediction(s) for ids not in the test set, ignored", path, len(unknown))
         write_jsonl(out / "scores" / f"{label}.jsonl", (s.to_dict() for s in scores[label]))
-    return _report(scores, out, n_boot=n_boot, seed=seed, baseline=baseline)
+    page = dataclasses.replace(page or PageInputs(), records=records, outputs=outputs, parse=parse)
+    return report_scores(scores, out, n_boot=n_boot, seed=seed, baseline=baseline, page=page)
 
 
-def _report(
-    scores: dict[str, list[ExampleScore]], out: Path, *, n_boot: int, seed: int, baseline: str | None
+def report_scores(
+    scores: dict[str, list[ExampleScore]],
+    out: Path,
+    *,
+    n_boot: int,
+    seed: int,
+    baseline: str | None,
+    page: PageInputs | None = None,
 ) -> RunResult:
+    """Compare every variant with ``baseline`` and write the reports of ``scores`` into ``out``.
+
+    ``page`` holds what the HTML page shows beyond the scores (records, outputs, groups, training).
+    """
     frame = results_frame(scores)
     base = baseline if baseline is not None else ("base" if "base" in scores else None)
     comparisons = tuple(
@@ -310,7 +330,10 @@ def _report(
         if base is not None and label != base
     )
     cframe = comparison_frame(comparisons) if comparisons else None
-    files = write_reports(out, frame, cframe)
+    inputs = dataclasses.replace(
+        page or PageInputs(), scores=scores, comparisons=comparisons, n_boot=n_boot, seed=seed
+    )
+    files = write_reports(out, frame, cframe, inputs)
     if comparisons:
         _write_json(out / "comparison.json", [c.to_dict() for c in comparisons])
         files["comparison.json"] = out / "comparison.json"
@@ -356,7 +379,7 @@ def compare_runs(
     )
     if out is None:
         return RunResult(frame, comparisons, scores, {})
-    return _report(scores, out, n_boot=n_boot, seed=seed, baseline=baseline)
+    return report_scores(scores, out, n_boot=n_boot, seed=seed, baseline=baseline)
 
 
 def _variant_order(run: Path) -> list[str]:

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-venv_install ".[dev,train,eval]"
+venv_install ".[dev,train,eval,constrained]"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -17,4 +17,6 @@ bash scripts/fetch_bfcl.sh
 # the JSON-Schema-Test-Suite draft2020-12 cases that tests/test_schema_suite.py runs (pinned jsonschema
 # sdist, cached in .cache/schema-suite/)
 bash scripts/fetch_schema_suite.sh
+# the headless browser that tests/test_report_browser.py opens the HTML report in (Debian's chromium)
+bash scripts/fetch_chromium.sh
 .venv/bin/pytest "$@"

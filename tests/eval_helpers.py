@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fncall_data.types import Record
+from fncall_eval.scoring import ExampleScore
 
 WEATHER: dict[str, Any] = {
     "name": "get_weather",
@@ -102,3 +103,24 @@ def write_hand_set(folder: Path) -> tuple[Path, Path]:
     data = write_jsonl(folder / "test.jsonl", [r.to_dict() for r in HAND_RECORDS])
     preds = write_jsonl(folder / "preds.jsonl", [{"id": k, "text": v} for k, v in HAND_OUTPUTS.items()])
     return data, preds
+
+
+def example(ident: str, exact: bool, category: str = "simple") -> ExampleScore:
+    """A scored single-call example that is right (``exact``) or has its one argument wrong."""
+    return ExampleScore(
+        id=ident,
+        category=category,
+        expects_call=True,
+        status="calls",
+        outcome="correct" if exact else "wrong_call",
+        json_valid=True,
+        repairs=(),
+        schema_valid=True,
+        tools_right=True,
+        args_right=1 if exact else 0,
+        args_given=1,
+        args_gold=1,
+        call_exact=exact,
+        calls_made=1,
+        hallucinated_calls=0,
+    )

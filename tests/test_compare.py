@@ -7,27 +7,7 @@ import math
 import pytest
 
 from fncall_eval.compare import bootstrap_delta, compare, comparison_frame, mcnemar_exact
-from fncall_eval.scoring import ExampleScore
-
-
-def example(ident: str, exact: bool, category: str = "simple") -> ExampleScore:
-    return ExampleScore(
-        id=ident,
-        category=category,
-        expects_call=True,
-        status="calls",
-        outcome="correct" if exact else "wrong_call",
-        json_valid=True,
-        repairs=(),
-        schema_valid=True,
-        tools_right=True,
-        args_right=1 if exact else 0,
-        args_given=1,
-        args_gold=1,
-        call_exact=exact,
-        calls_made=1,
-        hallucinated_calls=0,
-    )
+from tests.eval_helpers import example
 
 
 @pytest.mark.parametrize(

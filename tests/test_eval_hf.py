@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from fncall_data.cli.main import cli
 from fncall_data.errors import FncallError
 from fncall_eval.backends import GenerateConfig, create_backend
+from fncall_eval.page import CHART_METRICS
 from tests.eval_helpers import HAND_RECORDS, write_hand_set
 
 
@@ -116,7 +117,7 @@ def test_run_base_and_adapter_side_by_side(
         ("t-adapter", "overall"),
     ]
     page = (out / "report.html").read_text()
-    assert page.count("<svg") == 5 and "t-adapter" in page and "base" in page
+    assert page.count('<svg class="chart"') == len(CHART_METRICS) and "t-adapter" in page and "base" in page
     comparison = json.loads((out / "comparison.json").read_text())
     assert (comparison[0]["a"], comparison[0]["b"]) == ("base", "t-adapter")
     assert "| base | overall | 6 |" in result.output and "| t-adapter | overall | 6 |" in result.output

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +14,23 @@ from fncall_eval.backends import GenerateConfig, create_backend
 from fncall_eval.backends.openai import OpenAIBackend, openai_messages
 from fncall_eval.run import RunConfig, run_eval
 from tests.eval_helpers import HAND_RECORDS, record, write_hand_set
+from tests.llm_helpers import JsonServer
 
 
-class FakeServer:
+class FakeServer(JsonServer):
     """Answers like an OpenAI-compatible server; records requests, fails or stalls when told to."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[tuple[str, dict[str, Any], str | None]] = []
         self.fail_first: dict[str, int] = {}  # user text -> how many 503s before succeeding
         self.stall: set[str] = set()  # user texts whose request never answers in time
         self.bad_request: set[str] = set()
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self.lock = threading.Lock()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with server.lock:
-                    server.requests.append((self.path, body, self.headers.get("Authorization")))
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    status, reply = server.answer(self.path, body)
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+    def post(self, path: str, body: dict[str, Any], auth: str | None) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.requests.append((path, body, auth))
+        return self.answer(path, body)
 
     def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         key = (
@@ -93,10 +67,8 @@ class FakeServer:
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     fake = FakeServer()
-    fake.thread.start()
-    yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
+    with fake:
+        yield fake
 
 
 def test_native_tools_concurrency_and_scoring(server: FakeServer, tmp_path: Path, monkeypatch: Any) -> None:
@@ -166,6 +138,31 @@ def test_profile_rendered_prompt_uses_completions(server: FakeServer) -> None:
     assert body["stop"] == ["<end_of_turn>", "<start_of_turn>", "<tool_response>"]
     assert backend.parse is not None
     assert backend.parse(prediction.text or "").calls[0].arguments == {"city": "Paris"}
+
+
+def test_constrained_requests_carry_the_schemas_the_way_servers_take_them(server: FakeServer) -> None:
+    from fncall_eval.constrained import closed_objects
+
+    for tools in ("native", "profile"):
+        config = GenerateConfig(model="m", base_url=server.url, tools=tools, constrained=True)
+        list(create_backend("openai", config).generate(HAND_RECORDS[:1]))
+    (_, native, _), (_, profile, _) = server.requests
+    # llama.cpp (--jinja) constrains calls for tool_choice auto; parallel calls must be allowed
+    assert (native["tool_choice"], native["parallel_tool_calls"]) == ("auto", True)
+    assert "structured_outputs" not in native
+    # vLLM: a structural tag, one structure per tool, triggered by the profile's call tag
+    weather, currency = HAND_RECORDS[0].tools
+    assert json.loads(profile["structured_outputs"]["structural_tag"]) == {
+        "type": "structural_tag",
+        "structures": [
+            {"begin": '<tool_call>{"name": "get_weather", "arguments": ',
+             "schema": closed_objects(weather.parameters), "end": "}</tool_call>"},
+            {"begin": '<tool_call>{"name": "convert_currency", "arguments": ',
+             "schema": closed_objects(currency.parameters), "end": "}</tool_call>"},
+        ],
+        "triggers": ["<tool_call>"],
+    }  # fmt: skip
+    assert "tool_choice" not in profile
 
 
 def test_openai_messages_stringify_arguments() -> None:

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fncall_eval.compare import compare, comparison_frame
 from fncall_eval.metrics import results_frame
+from fncall_eval.page import CHART_METRICS
+from fncall_eval.page_data import PageInputs
 from fncall_eval.predictions import Prediction
 from fncall_eval.report import html_report, markdown_table, write_reports
 from fncall_eval.scoring import Reference, score_predictions
@@ -42,25 +46,51 @@ class _Tags(HTMLParser):
         super().__init__()
         self.tags: list[str] = []
         self.links: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.policy = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        found = dict(attrs)
         self.links += [v or "" for k, v in attrs if k in ("src", "href")]
+        self._in_script = tag == "script" and found.get("type") != "application/json"
+        if found.get("http-equiv") == "Content-Security-Policy":
+            self.policy = found.get("content") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+            self._in_script = False
 
 
-def test_html_is_self_contained_with_a_chart_per_category() -> None:
+def test_html_is_self_contained_and_its_one_script_is_the_only_one_allowed_to_run() -> None:
+    comparison = compare(SCORES, SCORES[:3], label_a="base", label_b="tuned")
     page = html_report(
-        FRAME, comparison_frame([compare(SCORES, SCORES[:3], label_a="base", label_b="tuned")])
+        FRAME,
+        comparison_frame([comparison]),
+        PageInputs(scores={"base": SCORES, "tuned": SCORES[:3]}, comparisons=[comparison]),
     )
     parser = _Tags()
     parser.feed(page)
-    assert parser.links == []  # no external stylesheet, script or image
-    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert parser.tags.count("svg") == 5  # simple, parallel, irrelevance, missing_param, overall
-    # a bar per model for each charted metric that applies: base has 3 charted values in missing_param
-    assert "<title>tuned: call_exact_match 66.7%</title>" in page
-    assert "<title>base: irrelevance_detection 33.3%</title>" in page
+    assert parser.links == ["data:,"]  # the empty icon, so that the browser asks for no favicon
+    assert "http://" not in page and "https://" not in page
+    # the policy forbids every request, and lets run only the script whose hash it names
+    assert parser.policy.startswith("default-src 'none';")
+    (script,) = parser.scripts
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in parser.policy
+    # a chart per charted metric, a bar per model and category with a value
+    assert parser.tags.count("svg") == len(CHART_METRICS)
+    assert '<rect x="' in page and 'data-model="tuned" data-category="overall" data-value="0.6667"' in page
     assert "Comparisons (B - A, points)" in page
+
+
+def test_html_without_scores_has_the_charts_and_tables_only() -> None:
+    page = html_report(FRAME)
+    assert 'id="headline"' not in page and 'id="fncall-data"' not in page
+    assert page.count('<svg class="chart"') == len(CHART_METRICS)
+    assert "no-call right" in page and 'class="numbers"' in page
 
 
 def test_write_reports_all_formats(tmp_path: Path) -> None:

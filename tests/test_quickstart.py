@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from fncall_data.cli.main import cli
-from fncall_eval.quickstart import QuickstartConfig, _held_out, run_quickstart
+from fncall_eval.quickstart import QuickstartConfig, _data, _held_out, run_quickstart
 
 pytestmark = pytest.mark.slow
 
@@ -36,17 +36,21 @@ def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.Monkey
     assert {r["category"] for r in train} == {
         "simple", "multiple", "parallel", "parallel_multiple", "multi_turn", "irrelevance", "missing_param"
     }  # fmt: skip
-    # the short run's records end at their last call, and 30% of them are right without a call
+    # the short run's records end at the reply to their last request: its calls, or the refusal or
+    # question where no call is right (the scored turn is never cut away); 30% of them are of that kind
     for record in train:
-        last = record["messages"][-1]
-        has_calls = any(m.get("tool_calls") for m in record["messages"])
-        assert last["role"] == "assistant" and bool(last.get("tool_calls")) == has_calls, record["id"]
+        messages = record["messages"]
+        last = messages[-1]
+        assert last["role"] == "assistant" and messages[-2]["role"] == "user", record["id"]
+        if record["category"] in ("irrelevance", "missing_param"):
+            assert not last.get("tool_calls"), record["id"]
     quiet = sum(r["category"] in ("irrelevance", "missing_param") for r in train) / len(train)
     assert 0.25 <= quiet <= 0.35
     groups = json.loads((out / "data" / "groups.json").read_text())
     test = [json.loads(line) for line in (out / "data" / "test.jsonl").open()]
     assert len(test) == len(groups) == 28
-    for record in test:
+    for record in test:  # one request a record (two for a multi-turn one)
+        assert sum(m["role"] == "user" for m in record["messages"]) <= 2
         offered = {t["name"] for t in record["tools"]}
         assert bool(offered & held) == (groups[record["id"]] == "held-out tools")
     train_queries = {r["messages"][1]["content"] for r in train}
@@ -140,3 +144,23 @@ def test_full_mode_is_for_hub_models_on_a_gpu_and_generates_full_records(
     assert steps == 0  # one epoch: the recipe decides
     assert sum(1 for _ in (tmp_path / "data" / "train.jsonl").open()) == 150
     assert len(groups) == 14
+
+
+def test_stacked_training_records_keep_every_request_and_the_test_set_keeps_one(tmp_path: Path) -> None:
+    config = QuickstartConfig(output_dir=tmp_path, model="tiny", steps=20, requests=3, test_per_group=7)
+    _data(config, lambda stage, text: None)
+    train = [json.loads(line) for line in (tmp_path / "data" / "train.jsonl").open()]
+    quiet = 0
+    for record in train:
+        messages = record["messages"]
+        replies = [messages[i + 1] for i, m in enumerate(messages) if m["role"] == "user"]
+        # three requests (a multi-turn record brings its follow-up), a call beside a no-call, and the
+        # record ends at the reply to the last one: a refusal or question where no call is right
+        assert len(replies) >= 3 and replies[-1] is messages[-1], record["id"]
+        assert any(r.get("tool_calls") for r in replies) and any(not r.get("tool_calls") for r in replies)
+        if record["category"] in ("irrelevance", "missing_param"):
+            quiet += 1
+            assert not messages[-1].get("tool_calls"), record["id"]
+    assert quiet > 0
+    for line in (tmp_path / "data" / "test.jsonl").open():
+        assert sum(m["role"] == "user" for m in json.loads(line)["messages"]) <= 2

@@ -30,3 +30,12 @@ def test_the_library_example_does_what_its_comments_say(tmp_path: Path) -> None:
     assert result.valid is False
     assert [r.code for r in result.extraction.repairs] == ["python_literal"]
     assert [(i.code, i.path) for i in result.issues] == [("not_in_enum", "$[0].arguments.unit")]
+
+
+def test_the_readmes_pictures_are_in_the_repository_and_small() -> None:
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert "docs/report.png" in pictures
+    for picture in pictures:
+        path = REPO / picture
+        assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", picture
+        assert path.stat().st_size < 300_000, picture

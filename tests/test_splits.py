@@ -17,7 +17,7 @@ from fncall_data.splits import read_rows, record_stats, split_records
 @pytest.fixture(scope="module")
 def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("splits") / "d.jsonl"
-    write_result(generate(GenerateConfig(n=400, seed=4), catalog_specs()), path, None)
+    write_result(generate(GenerateConfig(n=400, seed=4, requests=1), catalog_specs()), path, None)
     first = json.loads(path.read_text().splitlines()[0])
     first["id"], first["tools"][0]["parameters"] = "broken", {"type": "array"}
     with path.open("a") as handle:

@@ -17,6 +17,7 @@ __all__ = ["data"]
     lazy={
         "generate": "fncall_data.cli.generate_cmd:generate",
         "catalog": "fncall_data.cli.generate_cmd:catalog",
+        "draft-tools": "fncall_data.cli.llm_cmd:draft_tools",
         "split": "fncall_data.cli.split_cmd:split",
         "stats": "fncall_data.cli.split_cmd:stats",
         "convert": "fncall_data.cli.convert_cmd:convert",

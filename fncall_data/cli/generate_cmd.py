@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from fncall_data.cli.llm_cmd import llm_config, llm_options, llm_summary_lines, run_with_llm
+
 __all__ = ["catalog", "generate"]
 
 
@@ -33,11 +35,19 @@ __all__ = ["catalog", "generate"]
     "--reasoning/--no-reasoning", default=True, show_default=True, help="Write <think> reasoning text."
 )
 @click.option(
+    "--requests",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Independent requests per record against one tool list, a call beside a refusal or question.",
+)
+@click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
     help="Where rejected candidates go, with reasons. Default: <output>.rejects.jsonl.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@llm_options
 def generate(
     n: int,
     seed: int,
@@ -46,30 +56,46 @@ def generate(
     mix: str | None,
     workers: int,
     reasoning: bool,
+    requests: int,
     rejects: str | None,
     as_json: bool,
+    **llm_kw: Any,
 ) -> None:
     """Generate verified function-calling conversations from tool definitions, offline.
 
     Every record is checked before it is written: structure, each call against its tool, the tool's
     implementation run on the call, every argument value stated in the conversation, no duplicates.
     The same tools, seed and options give a byte-identical file, whatever --workers is.
+
+    With --llm URL --llm-model NAME, an LLM behind any OpenAI-compatible server then rewrites the
+    user turns, or proposes new requests and calls, and each record it touches passes the same
+    checks again (a record whose tries fail keeps its offline form; the tries go to the rejects).
     """
-    from fncall_data.generate import DEFAULT_MIX, GenerateConfig, parse_mix, write_result
+    from fncall_data.generate import DEFAULT_MIX, GenerateConfig, GenerateResult, parse_mix, write_result
     from fncall_data.generate import generate as run_generate
 
     config = GenerateConfig(
-        n=n, seed=seed, mix=parse_mix(mix) if mix else dict(DEFAULT_MIX), reasoning=reasoning, workers=workers
+        n=n,
+        seed=seed,
+        mix=parse_mix(mix) if mix else dict(DEFAULT_MIX),
+        reasoning=reasoning,
+        workers=workers,
+        requests=requests,
     )
     rejects_path = rejects or str(Path(output).with_suffix("")) + ".rejects.jsonl"
-    with click.progressbar(length=n, label="generating", file=sys.stderr) as bar:
-        done = [0]
+    llm = llm_config(llm_kw, output)
+    result: GenerateResult
+    if llm is not None:
+        result = run_with_llm(config, llm, tools)
+    else:
+        with click.progressbar(length=n, label="generating", file=sys.stderr) as bar:
+            done = [0]
 
-        def progress(count: int, total: int) -> None:
-            bar.update(count - done[0])
-            done[0] = count
+            def progress(count: int, total: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
 
-        result = run_generate(config, tools, progress=progress)
+            result = run_generate(config, tools, progress=progress)
     write_result(result, output, rejects_path)
     summary = result.summary()
     if as_json:
@@ -86,6 +112,8 @@ def generate(
         + (": " + ", ".join(f"{k} {v}" for k, v in reasons.items()) if reasons else "")
         + f" (details in {rejects_path})"
     )
+    if llm is not None:
+        click.echo("\n".join(llm_summary_lines(summary)))
     if summary["failed_slots"]:
         click.echo(
             f"warning: {summary['failed_slots']} slots found no valid record; the file is short", err=True

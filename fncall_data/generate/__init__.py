@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+from fncall_data.generate.llm import LLMConfig, LLMProgress, LLMResult, generate_with_llm
 from fncall_data.generate.runner import (
     DEFAULT_MIX,
     GenerateConfig,
@@ -22,9 +23,13 @@ __all__ = [
     "DEFAULT_MIX",
     "GenerateConfig",
     "GenerateResult",
+    "LLMConfig",
+    "LLMProgress",
+    "LLMResult",
     "ToolSpec",
     "catalog_specs",
     "generate",
+    "generate_with_llm",
     "load_specs",
     "parse_mix",
     "spec_of",

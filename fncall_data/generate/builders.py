@@ -28,7 +28,7 @@ from fncall_data.generate.text import (
     surface,
 )
 
-__all__ = ["BUILDERS", "Draft", "ToolSet"]
+__all__ = ["BUILDERS", "Draft", "ToolSet", "irrelevant_exchange"]
 
 SYSTEM_PROMPTS = (
     "You are a helpful assistant with access to tools. Use a tool when it helps; ask if a required value "
@@ -358,12 +358,16 @@ def build_multi_turn(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
     )
 
 
-def build_irrelevance(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
-    offered = rng.sample(ts.specs, min(len(ts.specs), rng.randint(1, 4)))
+def irrelevant_exchange(
+    offered: list[ToolSpec], pool: list[ToolSpec], rng: random.Random, reasoning: bool
+) -> list[dict[str, Any]]:
+    """A user request that none of ``offered`` serves, and the reply that declines or just answers.
+
+    The request is either one for a tool of ``pool`` from a domain the offered tools do not cover, or
+    small talk that needs no tool at all.
+    """
     domains = {s.domain for s in offered}
-    elsewhere = [
-        s for s in ts.specs if s.domain and s.domain not in domains and all(s.domain for s in offered)
-    ]
+    elsewhere = [s for s in pool if s.domain and s.domain not in domains and all(s.domain for s in offered)]
     names = join_words([s.name for s in offered])
     if elsewhere and rng.random() < 0.6:
         query = plan_call(rng.choice(elsewhere), rng).query
@@ -377,7 +381,13 @@ def build_irrelevance(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft
     turn: dict[str, Any] = {"role": "assistant", "content": reply}
     if reasoning:
         turn["reasoning"] = f"None of the tools ({', '.join(s.name for s in offered)}) fits this, so no call."
-    messages = [*_start(rng, query), turn]
+    return [{"role": "user", "content": query}, turn]
+
+
+def build_irrelevance(ts: ToolSet, rng: random.Random, reasoning: bool) -> Draft:
+    offered = rng.sample(ts.specs, min(len(ts.specs), rng.randint(1, 4)))
+    exchange = irrelevant_exchange(offered, ts.specs, rng, reasoning)
+    messages = [{"role": "system", "content": rng.choice(SYSTEM_PROMPTS)}, *exchange]
     return Draft("irrelevance", offered, messages, [], [])
 
 

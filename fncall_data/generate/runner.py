@@ -28,6 +28,7 @@ from fncall_data.errors import FncallError
 from fncall_data.generate.builders import BUILDERS, ToolSet
 from fncall_data.generate.calls import BuildError
 from fncall_data.generate.spec import ToolSpec, catalog_specs, load_specs
+from fncall_data.generate.stack import stack
 from fncall_data.generate.verify import record_line, verify_draft
 from fncall_data.io import atomic_write
 from fncall_data.types import CATEGORIES
@@ -60,6 +61,15 @@ class GenerateConfig(BaseModel):
     reasoning: bool = Field(True, description="Write the reasoning (<think>) text on assistant turns.")
     workers: int = Field(1, ge=1, le=64, description="Processes that build candidates.")
     id_prefix: str = Field("gen", description="Record ids are <prefix>-<seed>-<slot>.")
+    requests: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Independent requests in each record, asked one after another against its one tool "
+        "list; the scheduled category comes last and is the one scored. With more than one, at least one "
+        "earlier request decides the other way (a call beside a refusal or a question), and the tool list "
+        "is paid for once for several decisions.",
+    )
 
 
 @dataclass
@@ -156,6 +166,7 @@ def build_candidate(
     rng = _rng(config.seed, slot, attempt)
     try:
         draft = BUILDERS[category](ts, rng, config.reasoning)
+        draft = stack(draft, ts, rng, config.reasoning, config.requests, config.mix)
     except BuildError as exc:
         return _Candidate(slot, attempt, None, "", [], [(exc.reason, exc.detail)])
     record_id = f"{config.id_prefix}-{config.seed}-{slot:06d}"

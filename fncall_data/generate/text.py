@@ -243,7 +243,7 @@ def generic_templates(spec: ToolSpec, stated: list[str]) -> list[str]:
         ]
     else:
         what = lower_first(description)
-        frames = [f"I need the {what} for {args}.", f"What's the {what}? {args[0].upper() + args[1:]}.",
+        frames = [f"I need the {what} for {args}.", f"What's the {what}? {args[:1].upper() + args[1:]}.",
                   f"Can you look up the {what} with {args}?"]  # fmt: skip
     return frames if stated else [frame.split("?")[0] + "?" if "?" in frame else frame for frame in frames]
 

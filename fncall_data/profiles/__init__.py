@@ -8,13 +8,14 @@ Example:
 
 from __future__ import annotations
 
-from fncall_data.profiles.base import ChatProfile, Segment
+from fncall_data.profiles.base import CallSyntax, ChatProfile, Segment
 from fncall_data.profiles.chat import chat_messages, chat_tools
 from fncall_data.profiles.encode import Encoded, encode
 from fncall_data.registry import Registry
 
 __all__ = [
     "PROFILES",
+    "CallSyntax",
     "ChatProfile",
     "Encoded",
     "Segment",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from fncall_data.profiles.encode import Encoded
 
-__all__ = ["ChatProfile", "Segment"]
+__all__ = ["CallSyntax", "ChatProfile", "Segment"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,21 @@ class Segment:
 
     text: str
     trained: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallSyntax:
+    """How a profile writes one tool call: ``open + before + {"name": ..., "arguments": {...}} + after +
+    close``, the JSON object in canonical form (:func:`fncall_data.profiles.chat.canonical_json`).
+
+    Several calls are several such blocks; whatever stands between them is free text. Constrained
+    decoding (:mod:`fncall_eval.constrained`) follows this syntax.
+    """
+
+    open: str
+    close: str
+    before: str = ""
+    after: str = ""
 
 
 class ChatProfile(ABC):
@@ -45,6 +60,9 @@ class ChatProfile(ABC):
     stop_strings: ClassVar[tuple[str, ...]]
     #: start every tokenized example with two ``<bos>`` (only the seed profile's faithful mode does)
     doubled_bos: bool = False
+    #: how the model writes a call, for constrained decoding; None where calls are not JSON objects in
+    #: fixed tags (the seed profile's Python reprs, the native profile's template-defined format)
+    call_syntax: ClassVar[CallSyntax | None] = None
 
     @abstractmethod
     def segments(self, record: Record) -> list[Segment]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from fncall_data.profiles._layout import Layout, LayoutProfile, check_system_first, jinja_string
+from fncall_data.profiles.base import CallSyntax
 from fncall_data.profiles.chat import TOOL_TAGS, canonical_json, chat_tools
 from fncall_data.types import Message, Record
 
@@ -82,6 +83,7 @@ class ChatMLProfile(LayoutProfile):
         *TOOL_TAGS,
     )
     stop_strings: ClassVar[tuple[str, ...]] = ("<|im_end|>",)
+    call_syntax: ClassVar[CallSyntax | None] = CallSyntax("<tool_call>", "</tool_call>", "\n", "\n")
 
     def layout(self, record: Record) -> Layout:
         out = Layout()

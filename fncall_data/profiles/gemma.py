@@ -31,6 +31,7 @@ from typing import ClassVar, Literal
 
 from fncall_data.errors import InputError
 from fncall_data.profiles._layout import Layout, LayoutProfile, check_system_first, jinja_string
+from fncall_data.profiles.base import CallSyntax
 from fncall_data.profiles.chat import TOOL_TAGS, canonical_json
 from fncall_data.profiles.tool_text import TOOL_TEXT_MACRO, tool_text
 from fncall_data.types import Message, Record
@@ -64,6 +65,7 @@ class GemmaProfile(LayoutProfile):
     # model's answers echo the prompt instead and still run to max_new_tokens: these stops saved no
     # measurable time in the quickstart.
     stop_strings: ClassVar[tuple[str, ...]] = ("<end_of_turn>", "<start_of_turn>", "<tool_response>")
+    call_syntax: ClassVar[CallSyntax | None] = CallSyntax("<tool_call>", "</tool_call>")
     #: how the tool list is written: short text blocks (:mod:`fncall_data.profiles.tool_text`), or
     #: one JSON object per tool with its whole JSON Schema
     tool_format: ClassVar[Literal["text", "json"]] = "text"

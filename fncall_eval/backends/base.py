@@ -47,6 +47,12 @@ class GenerateConfig(BaseModel):
         default=120.0, gt=0, description="openai: seconds before a request is abandoned."
     )
     retries: int = Field(default=3, ge=0, description="openai: further tries after a failed request.")
+    constrained: bool = Field(
+        default=False,
+        description="Once the model opens a call, only a call naming an offered tool with arguments that "
+        "fit its schema can follow (hf: llguidance, the constrained extra; openai: the tool schemas go in "
+        "the request for the server to enforce, see docs/constrained.md). Whether to call stays the model's.",
+    )
     tools: Literal["native", "profile"] = Field(
         default="native",
         description="openai: send tools in the API's tools field (native), or render the whole prompt "

@@ -22,6 +22,9 @@ __all__ = ["greedy_generate"]
 
 #: Called with the new token ids of a row; True when the row has stopped.
 StopCheck = Callable[[list[int]], bool]
+#: Called with the next-token logits of the rows in the batch and the original row of each; returns the
+#: token each writes (a constrained choice: :meth:`fncall_eval.constrained.RowMatchers.pick`).
+Pick = Callable[[Any, list[int]], Any]
 
 
 def greedy_generate(
@@ -32,6 +35,7 @@ def greedy_generate(
     max_new_tokens: int,
     stop_ids: Sequence[int],
     stopped: StopCheck | None = None,
+    pick: Pick | None = None,
 ) -> list[list[int]]:
     """The new tokens of each row, its stop token included, for left-padded ``input_ids``.
 
@@ -41,6 +45,7 @@ def greedy_generate(
         max_new_tokens: the most tokens a row may write.
         stop_ids: a row stops after writing one of these.
         stopped: an extra test on a row's new tokens (stop strings of several tokens).
+        pick: chooses the tokens instead of the argmax (constrained decoding).
 
     Example:
         >>> rows = greedy_generate(model, enc["input_ids"], enc["attention_mask"],  # doctest: +SKIP
@@ -68,7 +73,8 @@ def greedy_generate(
                 **{name: cache},
             )
             cache = getattr(output, name)
-            tokens = output.logits[:, -1].argmax(-1)
+            logits = output.logits[:, -1]
+            tokens = logits.argmax(-1) if pick is None else pick(logits, live)
             done = torch.isin(tokens, stops).tolist()
             for i, (row, token) in enumerate(zip(live, tokens.tolist(), strict=True)):
                 out[row].append(token)

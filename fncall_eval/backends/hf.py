@@ -6,6 +6,9 @@ ends where generation starts), greedy unless a temperature is set, and stops at 
 turn; greedy rows leave the batch as they stop (:mod:`fncall_eval.backends.greedy`). Prompts are
 sorted by length before batching, so a batch wastes little on padding; the predictions still carry
 their record ids, whatever the order.
+
+With ``constrained``, every call the model opens follows its record's tool schemas
+(:mod:`fncall_eval.constrained`); the engine's view of the tokenizer is built once per backend.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from fncall_data.errors import FncallError
 from fncall_data.profiles import get_profile
 from fncall_data.turns import evaluated_turn
-from fncall_data.types import Record
+from fncall_data.types import Record, Tool
 from fncall_eval.backends.base import Backend, GenerateConfig, require
 from fncall_eval.predictions import Prediction
 
@@ -46,6 +49,21 @@ class HFBackend(Backend):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._adapters: dict[str, str] = {}  # adapter folder -> its name inside the PeftModel
         self._stop_ids, self._stop_strings = self._stops()
+        self.constrainer: Any = None
+        if config.constrained:
+            self.constrainer = self._constrainer()
+
+    def _constrainer(self) -> Any:
+        from fncall_eval.constrained import CallConstrainer
+
+        syntax = self.profile.call_syntax
+        if syntax is None:
+            raise FncallError(
+                f"profile {self.profile.name} has no fixed call syntax to constrain; "
+                "use gemma, gemma_json, gemma_tokens or chatml"
+            )
+        width = int(self.model.get_output_embeddings().weight.shape[0])
+        return CallConstrainer(self.tokenizer, width, self._stop_ids, syntax)
 
     def _stops(self) -> tuple[list[int], list[str]]:
         """Stop strings that are single tokens become end-of-sequence ids (cheap); others stay strings."""
@@ -81,17 +99,25 @@ class HFBackend(Backend):
         self.model.set_adapter(self._adapters[path])
         return _merged(self.model)
 
-    def generate_texts(self, prompts: Sequence[str]) -> list[str]:
+    def generate_texts(
+        self, prompts: Sequence[str], tools: Sequence[Sequence[Tool]] | None = None
+    ) -> list[str]:
         """Generate for one batch of prompt texts with the active model (left padding).
 
         Greedy decoding takes each row out of the batch when it stops (:mod:`.greedy`); sampling
-        goes through ``model.generate``.
+        goes through ``model.generate``. ``tools`` (each prompt's offered tools) is needed when the
+        backend is constrained.
         """
         import torch
 
         encoded = self.tokenizer(
             list(prompts), return_tensors="pt", padding=True, add_special_tokens=True
         ).to(self.loaded.device)
+        rows_matchers = None
+        if self.constrainer is not None:
+            if tools is None or len(tools) != len(prompts):
+                raise FncallError("a constrained backend needs the tools offered to each prompt")
+            rows_matchers = self.constrainer.rows(tools)
         if self.config.temperature <= 0:
             from fncall_eval.backends.greedy import greedy_generate
 
@@ -99,6 +125,7 @@ class HFBackend(Backend):
                 self.model, encoded["input_ids"], encoded["attention_mask"],
                 max_new_tokens=self.config.max_new_tokens, stop_ids=self._stop_ids,
                 stopped=self._stopped if self._stop_strings else None,
+                pick=rows_matchers.pick if rows_matchers is not None else None,
             )  # fmt: skip
             texts = [self.tokenizer.decode(row, skip_special_tokens=False) for row in rows]
             return [self._cut(t) for t in texts]
@@ -111,6 +138,13 @@ class HFBackend(Backend):
         }
         if self._stop_strings:
             options.update(stop_strings=self._stop_strings, tokenizer=self.tokenizer)
+        if rows_matchers is not None:
+            from transformers import LogitsProcessorList
+
+            from fncall_eval.constrained import ConstrainedLogits
+
+            width = encoded["input_ids"].shape[1]
+            options["logits_processor"] = LogitsProcessorList([ConstrainedLogits(rows_matchers, width)])
         with torch.inference_mode():
             output = self.model.generate(**encoded, **options)
         new = output[:, encoded["input_ids"].shape[1] :]
@@ -146,7 +180,7 @@ class HFBackend(Backend):
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
                 began = time.perf_counter()
-                texts = self.generate_texts([prompts[i] for i in batch])
+                texts = self.generate_texts([prompts[i] for i in batch], [records[i].tools for i in batch])
                 each = (time.perf_counter() - began) / len(batch)
                 for i, text in zip(batch, texts, strict=True):
                     yield Prediction(records[i].id, text, seconds=each)
@@ -157,8 +191,13 @@ class HFBackend(Backend):
 
 
 def create(config: GenerateConfig) -> Backend:
-    """The factory registered as ``hf``: needs torch, transformers and peft (the train extra)."""
+    """The factory registered as ``hf``: needs torch, transformers and peft (the train extra), and
+    llguidance (the constrained extra) when ``config.constrained``."""
     require("hf", ("torch", "transformers", "peft"), 'pip install "fncall[train]"')
+    if config.constrained:
+        from fncall_eval.constrained import require_engine
+
+        require_engine()  # before the model loads
     return HFBackend(config)
 
 

@@ -6,6 +6,12 @@ network error, a timeout, HTTP 429 or a 5xx is retried with exponential backoff 
 with ``tools=``; the reply's ``tool_calls`` are kept as the raw message) or rendered by the chat
 profile (``/completions`` with the profile's prompt text and stop strings; the text is read back with
 the profile's ``parse``). An adapter is a model name the server serves (vLLM's ``--lora-modules``).
+
+With ``constrained``, the request asks the server to hold calls to the tool schemas (docs/constrained.md,
+per server): natively, ``tool_choice: "auto"`` with parallel calls allowed (llama.cpp's server, run
+with ``--jinja``, then constrains every call it parses; vLLM only parses them); with the profile, a
+structural tag in vLLM's ``structured_outputs`` (every ``<tool_call>`` the model opens is held to the
+offered tools' schemas; the decision to call stays the model's).
 """
 
 from __future__ import annotations
@@ -69,6 +75,11 @@ class OpenAIBackend(Backend):
         self.backoff_s = backoff_s
         self.profile = get_profile(config.profile) if config.tools == "profile" else None
         self.parse = self.profile.parse if self.profile is not None else None
+        if config.constrained and self.profile is not None and self.profile.call_syntax is None:
+            raise FncallError(
+                f"profile {self.profile.name} has no fixed call syntax to constrain; "
+                "use gemma, gemma_json, gemma_tokens or chatml, or --tools native"
+            )
         self.api_key = os.environ.get(config.api_key_env)
 
     def _body(self, record: Record, model: str) -> tuple[str, dict[str, Any]]:
@@ -80,14 +91,18 @@ class OpenAIBackend(Backend):
         }
         if self.profile is not None:
             prompt = self.profile.prompt(record, evaluated_turn(record))
-            return f"{base}/completions", {
-                **common,
-                "prompt": prompt,
-                "stop": list(self.profile.stop_strings),
-            }
-        body: dict[str, Any] = {**common, "messages": openai_messages(record)}
+            body: dict[str, Any] = {**common, "prompt": prompt, "stop": list(self.profile.stop_strings)}
+            if self.config.constrained and self.profile.call_syntax is not None and record.tools:
+                from fncall_eval.constrained import structural_tag
+
+                tag = structural_tag(record.tools, self.profile.call_syntax)
+                body["structured_outputs"] = {"structural_tag": json.dumps(tag, ensure_ascii=False)}
+            return f"{base}/completions", body
+        body = {**common, "messages": openai_messages(record)}
         if record.tools:
             body["tools"] = chat_tools(record)
+            if self.config.constrained:
+                body.update(tool_choice="auto", parallel_tool_calls=True)
         return f"{base}/chat/completions", body
 
     def _post(self, url: str, body: dict[str, Any]) -> Any:

@@ -1,0 +1,71 @@
+"""What constrained decoding costs per generated token on CPU, against plain greedy decoding.
+
+The same model (and adapter, merged), prompts (the test set's, longest first, in batches) and token
+limit, both arms in this process and interleaved batch by batch, so that a busy machine slows both
+alike: plain :func:`~fncall_eval.backends.greedy.greedy_generate`, and the same with each row's
+matcher choosing the tokens (:meth:`fncall_eval.constrained.RowMatchers.pick`; the constrained arm
+pays for its matchers, grammars included, inside the timing). The quantity is seconds per generated
+token (a batch's time over the tokens its rows wrote); the medians over batches and repeats are
+compared as a ratio. The engine's one-time view of the tokenizer is timed apart.
+
+    python benchmarks/constrained_overhead.py --adapter runs/quickstart/train/adapter \\
+        --data runs/quickstart/data/test.jsonl
+    python benchmarks/constrained_overhead.py --model tiny --prompts 8   # a quick check of the script
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from _decoding import decoding_parser, first_records, load_decoder
+
+from fncall_data.turns import evaluated_turn
+from fncall_eval.backends.greedy import greedy_generate
+
+
+def main() -> None:
+    args = decoding_parser(__doc__).parse_args()
+
+    from fncall_eval.constrained import CallConstrainer
+
+    profile, model, tokenizer = load_decoder(args)
+    records = first_records(args)
+    records.sort(key=lambda r: -len(profile.prompt(r, evaluated_turn(r))))
+    stops = [tokenizer.eos_token_id, tokenizer.convert_tokens_to_ids("<end_of_turn>")]
+    started = time.perf_counter()
+    assert profile.call_syntax is not None
+    width = int(model.get_output_embeddings().weight.shape[0])
+    constrainer = CallConstrainer(tokenizer, width, stops, profile.call_syntax)
+    print(f"llguidance's view of the tokenizer: {time.perf_counter() - started:.1f} s (once per run)")
+    batches = [records[i : i + args.batch_size] for i in range(0, len(records), args.batch_size)]
+
+    per_token: dict[str, list[float]] = {"greedy": [], "constrained": []}
+    masked = steps = 0
+    for _ in range(args.repeats):
+        for batch in batches:
+            prompts = [profile.prompt(r, evaluated_turn(r)) for r in batch]
+            encoded = tokenizer(prompts, return_tensors="pt", padding=True)
+            for arm in ("greedy", "constrained"):
+                started = time.perf_counter()
+                rows = constrainer.rows([r.tools for r in batch]) if arm == "constrained" else None
+                out = greedy_generate(
+                    model, encoded["input_ids"], encoded["attention_mask"],
+                    max_new_tokens=args.max_new_tokens, stop_ids=stops,
+                    pick=rows.pick if rows is not None else None,
+                )  # fmt: skip
+                seconds = time.perf_counter() - started
+                per_token[arm].append(seconds / sum(len(r) for r in out))
+                if rows is not None:
+                    masked, steps = masked + rows.masked_steps, steps + rows.steps
+    plain, constrained = statistics.median(per_token["greedy"]), statistics.median(per_token["constrained"])
+    runs = len(per_token["greedy"])
+    print(f"{len(records)} prompts, batches of {args.batch_size}, {runs} timed batches per arm")
+    print(f"greedy       {plain * 1000:7.2f} ms per token (median)")
+    print(f"constrained  {constrained * 1000:7.2f} ms per token (median)")
+    print(f"ratio {constrained / plain:.3f} (overhead {100 * (constrained / plain - 1):+.1f}%); "
+          f"the full mask was needed at {masked} of {steps} row steps")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
