@@ -192,7 +192,11 @@ def test_a_gemma3_model_with_a_gemma_shaped_vocabulary_round_trips(tmp_path: Pat
     assert len({tuple(tokens) for tokens in expected}) > 1  # the answers depend on the prompt
 
 
-def test_other_architectures_and_quantisations_are_refused(tmp_path: Path) -> None:
+def test_other_architectures_and_quantisations_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
     from tests.gguf_helpers import write_tiny_gguf
 
     qwen = write_tiny_gguf(tmp_path / "q.gguf")
@@ -202,6 +206,14 @@ def test_other_architectures_and_quantisations_are_refused(tmp_path: Path) -> No
         write_gguf(qwen, build_tiny().tokenizer, tmp_path / "out.gguf", name="qwen")
     with pytest.raises(FncallError, match=r"^unknown quantisation 'q4_k'; use one of f16, q8_0$"):
         write_gguf(build_tiny().model, build_tiny().tokenizer, tmp_path / "out.gguf", quant="q4_k")  # type: ignore[arg-type]
+    real = importlib.util.find_spec
+
+    def without_gguf(name: str, *rest: Any) -> Any:
+        return None if name == "gguf" else real(name, *rest)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_gguf)
+    with pytest.raises(FncallError, match=r"^GGUF export needs the gguf package: pip install \S+\[demo\]"):
+        write_gguf(build_tiny().model, build_tiny().tokenizer, tmp_path / "out.gguf")
     assert not list(tmp_path.glob("*out.gguf*"))
 
 
