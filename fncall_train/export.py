@@ -19,6 +19,7 @@ with the field named, instead of loading as a different model).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import os
@@ -99,7 +100,7 @@ def export_gguf(
 
     Raises:
         FncallError: the run is not finished, its base model is not a Gemma 2 or Gemma 3 text model,
-            or the quantisation is unknown.
+            the quantisation is unknown, or the ``gguf`` package is not installed.
 
     Example:
         >>> export_gguf("runs/t", "t.gguf", quant="q8_0").size_bytes  # doctest: +SKIP
@@ -112,6 +113,7 @@ def export_gguf(
     started = time.perf_counter()
     run, out = Path(run_dir), Path(output)
     _check_quant(quant)
+    _check_gguf()
     _check_base(run)
     manifest = read_json(run / MANIFEST) if (run / MANIFEST).is_file() else {}
     profile = get_profile((manifest.get("config") or {}).get("profile") or "gemma")
@@ -170,12 +172,13 @@ def write_gguf(
         FncallError: another architecture, an untied Gemma 2 head, or a file whose config would read
             back different from the model's.
     """
-    import gguf
-
     from fncall_train.gguf_vocab import gguf_vocab, write_vocab
 
     started = time.perf_counter()
     _check_quant(quant)
+    _check_gguf()
+    import gguf
+
     out = Path(output)
     config = model.config
     arch = _ARCHES.get(config.model_type)
@@ -222,6 +225,11 @@ def write_gguf(
 def _check_quant(quant: str) -> None:
     if quant not in QUANTS:
         raise FncallError(f"unknown quantisation {quant!r}; use one of {', '.join(QUANTS)}")
+
+
+def _check_gguf() -> None:
+    if importlib.util.find_spec("gguf") is None:
+        raise FncallError('GGUF export needs the gguf package: pip install "fncall[demo]"')
 
 
 def _check_base(run: Path) -> None:

@@ -75,7 +75,9 @@ def gguf_vocab(
         tokenizer: the run's tokenizer.
         rows: rows of the model's embedding; tokens are padded up to it.
         shown: added tokens to write as user-defined (shown in output) even when they are special.
-        end_of_turn: the token that ends a model turn, written as ``eot`` when it is a single token.
+        end_of_turn: the token that ends a model turn. When it is a single token it is written as
+            ``eot`` and as ``eos`` too: llama.cpp stops at either, but transformers (``transformers
+            serve`` included) stops only at ``eos``, and would otherwise run every answer to its limit.
 
     Raises:
         FncallError: the tokenizer is not a BPE of a kind GGUF files describe, has gaps in its ids,
@@ -207,7 +209,7 @@ def _special_ids(tokenizer: Any, end_of_turn: str | None) -> dict[str, int]:
     if end_of_turn is not None:
         encoded = tokenizer.encode(end_of_turn, add_special_tokens=False)
         if len(encoded) == 1:
-            ids["eot"] = int(encoded[0])
+            ids["eot"] = ids["eos"] = int(encoded[0])
     return ids
 
 
