@@ -39,6 +39,7 @@ from fncall_data.types import Tool
 
 __all__ = [
     "FRACTION_DIGITS",
+    "GRAMMAR_REVISION",
     "INSTALL",
     "SAFE_INTEGER",
     "CallConstrainer",
@@ -68,6 +69,9 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
 #: Digits after the point that a constrained number may take (see bounded_numbers); llguidance takes
 #: a ``multipleOf`` down to 1e-10.
 FRACTION_DIGITS = 8
+#: Bump when the grammar changes what a constrained model may write (it is part of the predictions'
+#: fingerprint). 2: numbers take bounded digits.
+GRAMMAR_REVISION = 2
 #: The largest integer a JSON number holds exactly everywhere (RFC 7493, I-JSON): 2**53 - 1.
 SAFE_INTEGER = 2**53 - 1
 
