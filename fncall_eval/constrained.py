@@ -50,6 +50,7 @@ __all__ = [
     "call_grammar",
     "closed_objects",
     "decoding_schema",
+    "fenced_strings",
     "require_engine",
     "structural_tag",
 ]
@@ -70,8 +71,8 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
 #: a ``multipleOf`` down to 1e-10.
 FRACTION_DIGITS = 8
 #: Bump when the grammar changes what a constrained model may write (it is part of the predictions'
-#: fingerprint). 2: numbers take bounded digits.
-GRAMMAR_REVISION = 2
+#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the call's close tag.
+GRAMMAR_REVISION = 3
 #: The largest integer a JSON number holds exactly everywhere (RFC 7493, I-JSON): 2**53 - 1.
 SAFE_INTEGER = 2**53 - 1
 
@@ -110,9 +111,30 @@ def bounded_numbers(schema: Any, places: int = FRACTION_DIGITS) -> Any:
     return _rewrite(schema, lambda node, out: _bound(node, out, step))
 
 
-def decoding_schema(schema: Any) -> Any:
-    """What the engine holds a tool's arguments to: closed objects, numbers with bounded digits."""
-    return bounded_numbers(closed_objects(schema))
+def decoding_schema(schema: Any, close: str | None = None) -> Any:
+    """What the engine holds a tool's arguments to: closed objects, numbers with bounded digits and,
+    given the call syntax's ``close`` tag, strings that cannot hold it (see :func:`fenced_strings`)."""
+    bounded = bounded_numbers(closed_objects(schema))
+    return bounded if close is None else fenced_strings(bounded, close)
+
+
+def fenced_strings(schema: Any, close: str) -> Any:
+    """``schema`` with every free string kept from holding ``close``, the tag that ends a call.
+
+    The profile reads a call up to the first ``close``: a string value that holds it cannot be read
+    back, and a model that writes it inside a string (meaning to end its call) is held in the string
+    without end. A string schema gets a ``pattern`` that excludes ``close`` (inside ``allOf`` where it
+    has a pattern of its own); ``enum``, ``const`` and ``format`` strings already exclude it. Nothing
+    changes where ``close`` repeats its first character (no simple pattern then).
+
+    Example:
+        >>> fenced_strings({"type": "string"}, "<x>")
+        {'type': 'string', 'pattern': '^[^<]*(<(|[^<x][^<]*|x(|[^<>][^<]*)))*$'}
+    """
+    pattern = _excluding(close)
+    if pattern is None:
+        return schema
+    return _rewrite(schema, lambda node, out: _fence(node, out, pattern))
 
 
 def _close(schema: dict[str, Any], out: dict[str, Any]) -> None:
@@ -132,6 +154,38 @@ def _bound(schema: dict[str, Any], out: dict[str, Any], step: float) -> None:
         out["minimum"] = -SAFE_INTEGER
     if "number" in kinds and "multipleOf" not in schema:
         out["multipleOf"] = step
+
+
+def _fence(schema: dict[str, Any], out: dict[str, Any], pattern: str) -> None:
+    kinds = schema.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if "string" not in kinds or {"enum", "const", "format"} & schema.keys():
+        return
+    if "pattern" in schema:
+        out["allOf"] = [*out.get("allOf", []), {"pattern": pattern}]
+    else:
+        out["pattern"] = pattern
+
+
+def _excluding(text: str) -> str | None:
+    """A regex (no look-arounds: the engine has none) of the strings that do not hold ``text``.
+
+    Every occurrence of ``text`` starts at its first character, which occurs there once: so a string
+    is free of it when each stretch from one first character to the next does not start with the rest.
+    """
+    if not text or text[0] in text[1:]:
+        return None
+    first = _class_char(text[0])
+    tail = ""
+    for char in reversed(text[1:]):
+        c = _class_char(char)
+        tail = f"(|[^{first}{c}][^{first}]*" + (f"|{re.escape(char)}{tail})" if tail else ")")
+    return f"^[^{first}]*({re.escape(text[0])}{tail})*$"
+
+
+def _class_char(char: str) -> str:
+    """``char`` as it stands inside a regex character class."""
+    return "\\" + char if char in "\\]^-[" else char
 
 
 #: Amends the copy of one schema node (the node, its copy).
@@ -231,7 +285,9 @@ def call_grammar(
         lines.append("body: " + " | ".join(f"tool_{i}" for i in range(len(tools))))
         for i, tool in enumerate(tools):
             mode = (relaxed or {}).get(tool.name, "strict")
-            schema = {"type": "object"} if mode == "object" else decoding_schema(tool.parameters)
+            schema = (
+                {"type": "object"} if mode == "object" else decoding_schema(tool.parameters, syntax.close)
+            )
             options = {**_CANONICAL, "lenient": True} if mode == "lenient" else _CANONICAL
             schema = {**schema, "x-guidance": options}
             lines.append(f'tool_{i}: {_literal(_head(tool))} args_{i} "}}"')

@@ -22,6 +22,7 @@ from fncall_eval.constrained import (
     bounded_numbers,
     call_grammar,
     closed_objects,
+    fenced_strings,
 )
 from fncall_eval.fingerprint import prediction_fingerprint
 from tests.eval_helpers import HAND_RECORDS, write_hand_set
@@ -255,6 +256,39 @@ def test_a_model_that_writes_zeros_still_closes_its_call(constrainer: CallConstr
     assert len(calls) >= 2 and all(len(repr(c.arguments["principal"])) <= 26 for c in calls), text
 
 
+def test_strings_are_fenced_from_the_close_tag_and_fixed_ones_left_alone() -> None:
+    fence = "^[^<]*(<(|[^<x][^<]*|x(|[^<>][^<]*)))*$"  # no "<x>" anywhere
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "string", "pattern": "^[a-z<>]+$"},
+                       "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
+                       "e": {"type": "array", "items": {"type": ["string", "null"]}}},
+    }  # fmt: skip
+    assert fenced_strings(schema, "<x>") == {
+        "type": "object",
+        "properties": {"a": {"type": "string", "pattern": fence},
+                       "b": {"type": "string", "pattern": "^[a-z<>]+$", "allOf": [{"pattern": fence}]},
+                       "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
+                       "e": {"type": "array", "items": {"type": ["string", "null"], "pattern": fence}}},
+    }  # fmt: skip
+    assert fenced_strings(schema, "<a<>") == schema  # the first character repeats: no simple pattern
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("<b>hi</b>", True), ("a</tool_call", True), ("a</tool_call>b", False), ("</tool_call>", False)],
+)
+def test_a_string_cannot_hold_the_close_tag(
+    constrainer: CallConstrainer, tiny: Any, value: str, accepted: bool
+) -> None:
+    """The profile reads a call up to the first close tag: a string holding it could not be read back."""
+    note = Tool(name="note", parameters={"type": "object", "properties": {"text": {"type": "string"},
+                                         "code": {"type": "string", "pattern": "^[a-z<>/_]+$"}}})  # fmt: skip
+    assert _accepted(constrainer, tiny.tokenizer, [note], _call("note", text=value)) == accepted
+    code = value.replace(" ", "").lower()
+    assert _accepted(constrainer, tiny.tokenizer, [note], _call("note", code=code)) == accepted
+
+
 @pytest.mark.parametrize("name", ["gemma", "gemma_json", "gemma_tokens", "chatml"])
 def test_the_call_syntax_is_how_the_profile_writes_calls(name: str) -> None:
     from fncall_data.profiles.chat import canonical_json
@@ -368,7 +402,7 @@ def test_constrained_predictions_have_their_own_fingerprint(tmp_path: Any) -> No
         for c in (False, True)
     )  # fmt: skip
     assert "constrained" not in plain.settings  # earlier runs' fingerprints and caches keep their keys
-    assert on.difference(plain) == ("constrained", 2, None)  # the grammar's revision
+    assert on.difference(plain) == ("constrained", 3, None)  # the grammar's revision
 
 
 @pytest.mark.slow
