@@ -169,6 +169,12 @@ def prediction_fingerprint(
             # the grammar decides the texts too: predictions made under an earlier one (the first was
             # stamped `true`) are not reused
             settings["constrained"] = GRAMMAR_REVISION
+        if backend == "hf" and getattr(generate, "decision", "greedy") == "calibrated":
+            from fncall_eval.decision import load_decision
+
+            decision = load_decision(adapter, generate.profile)
+            if decision is not None:  # the base and uncalibrated adapters decode as plain greedy
+                settings["call_threshold"] = decision.threshold
     if backend == "openai":
         settings["tools"] = generate.tools
     settings["data"] = f"sha256:{content_id(data)}"
