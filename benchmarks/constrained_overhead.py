@@ -52,15 +52,29 @@ def main() -> None:
     setup: list[float] = []
     picking: list[float] = []
     paired: list[float] = []  # per batch: constrained time over the replay of its tokens
+    # CPU time of this process (all its threads) as well: on a shared machine, wall time also counts
+    # the moments another process had the cores
+    cpu_per_token: dict[str, list[float]] = {"greedy": [], "constrained": [], "replay": []}
+    paired_cpu: list[float] = []
+    # per batch: the engine's own seconds over the rest of the constrained arm (what it costs on top
+    # of decoding the same tokens without it, whatever the machine's load did to the forward passes)
+    shares: list[float] = []
     masked = steps = 0
-    for _ in range(args.repeats):
-        for batch in batches:
+    for repeat in range(args.repeats):
+        for number, batch in enumerate(batches):
             prompts = [profile.prompt(r, evaluated_turn(r)) for r in batch]
             encoded = tokenizer(prompts, return_tensors="pt", padding=True)
             written: list[list[int]] = []
-            seconds = {}
-            for arm in ("greedy", "constrained", "replay"):
-                started = time.perf_counter()
+            seconds, cpu_seconds = {}, {}
+            # the free arm first, then last, batch by batch: where the machine's load drifts, it drifts
+            # over both orders (the replay follows the constrained arm, whose tokens it writes)
+            order = (
+                ["greedy", "constrained", "replay"]
+                if (repeat + number) % 2 == 0
+                else ["constrained", "replay", "greedy"]
+            )
+            for arm in order:
+                started, cpu = time.perf_counter(), time.process_time()
                 pick = None
                 if arm == "constrained":
                     rows = constrainer.rows([r.tools for r in batch])
@@ -73,13 +87,21 @@ def main() -> None:
                     max_new_tokens=args.max_new_tokens, stop_ids=stops, pick=pick,
                 )  # fmt: skip
                 seconds[arm] = time.perf_counter() - started
+                cpu_seconds[arm] = time.process_time() - cpu
                 tokens = sum(len(r) for r in out)
                 per_token[arm].append(seconds[arm] / tokens)
+                cpu_per_token[arm].append(cpu_seconds[arm] / tokens)
                 if arm == "constrained":
                     written = out
                     picking.append(spent[0] / tokens)
                     masked, steps = masked + rows.masked_steps, steps + rows.steps
             paired.append(seconds["constrained"] / seconds["replay"])
+            paired_cpu.append(cpu_seconds["constrained"] / cpu_seconds["replay"])
+            engine_seconds = setup[-1] + spent[0]
+            shares.append(engine_seconds / (seconds["constrained"] - engine_seconds))
+            print(f"batch {number} (repeat {repeat}): " + ", ".join(f"{a} {seconds[a]:.1f} s" for a in order)
+                  + f"; engine {engine_seconds:.2f} s; CPU: "
+                  + ", ".join(f"{a} {cpu_seconds[a]:.1f} s" for a in order))  # fmt: skip
     plain, constrained = statistics.median(per_token["greedy"]), statistics.median(per_token["constrained"])
     replay = statistics.median(per_token["replay"])
     runs = len(per_token["greedy"])
@@ -92,6 +114,13 @@ def main() -> None:
     engine = statistics.median(paired)
     print(f"the engine alone (same tokens): ratio {engine:.3f} (overhead {100 * (engine - 1):+.1f}%, "
           f"median over batches); the full mask was needed at {masked} of {steps} row steps")  # fmt: skip
+    cpu = {arm: statistics.median(values) for arm, values in cpu_per_token.items()}
+    print("CPU time per token (median): " + ", ".join(f"{a} {v * 1000:.2f} ms" for a, v in cpu.items())
+          + f"; end to end {100 * (cpu['constrained'] / cpu['greedy'] - 1):+.1f}%, the engine alone "
+          f"{100 * (statistics.median(paired_cpu) - 1):+.1f}%")  # fmt: skip
+    share = statistics.median(shares)
+    print(f"the engine's own time over the rest of the constrained arm: {100 * share:+.1f}% "
+          f"(median over batches; max {100 * max(shares):+.1f}%)")  # fmt: skip
     print(f"in the engine: matchers {statistics.median(setup) * 1000:.1f} ms per batch (median), "
           f"choosing tokens {statistics.median(picking) * 1e6:.0f} µs per token (median, the argmax "
           "over the logits included)")  # fmt: skip

@@ -71,7 +71,7 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
 #: a ``multipleOf`` down to 1e-10.
 FRACTION_DIGITS = 8
 #: Bump when the grammar changes what a constrained model may write (it is part of the predictions'
-#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the call's close tag.
+#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the call's tags.
 GRAMMAR_REVISION = 3
 #: The largest integer a JSON number holds exactly everywhere (RFC 7493, I-JSON): 2**53 - 1.
 SAFE_INTEGER = 2**53 - 1
@@ -111,27 +111,28 @@ def bounded_numbers(schema: Any, places: int = FRACTION_DIGITS) -> Any:
     return _rewrite(schema, lambda node, out: _bound(node, out, step))
 
 
-def decoding_schema(schema: Any, close: str | None = None) -> Any:
+def decoding_schema(schema: Any, tags: Sequence[str] = ()) -> Any:
     """What the engine holds a tool's arguments to: closed objects, numbers with bounded digits and,
-    given the call syntax's ``close`` tag, strings that cannot hold it (see :func:`fenced_strings`)."""
+    given the call syntax's ``tags``, strings that cannot hold them (see :func:`fenced_strings`)."""
     bounded = bounded_numbers(closed_objects(schema))
-    return bounded if close is None else fenced_strings(bounded, close)
+    return fenced_strings(bounded, tags) if tags else bounded
 
 
-def fenced_strings(schema: Any, close: str) -> Any:
-    """``schema`` with every free string kept from holding ``close``, the tag that ends a call.
+def fenced_strings(schema: Any, tags: Sequence[str]) -> Any:
+    """``schema`` with every free string kept from holding ``tags``, the texts that open and close a call.
 
-    The profile reads a call up to the first ``close``: a string value that holds it cannot be read
-    back, and a model that writes it inside a string (meaning to end its call) is held in the string
-    without end. A string schema gets a ``pattern`` that excludes ``close`` (inside ``allOf`` where it
-    has a pattern of its own); ``enum``, ``const`` and ``format`` strings already exclude it. Nothing
-    changes where ``close`` repeats its first character (no simple pattern then).
+    The profile reads a call from an open tag up to the first close tag: a string value that holds
+    either cannot be read back, and a model that writes the close tag inside a string (meaning to end
+    its call) is held in the string without end. A string schema gets a ``pattern`` that excludes the
+    tags (inside ``allOf`` where it has a pattern of its own); ``enum``, ``const`` and ``format``
+    strings already exclude them. Nothing changes unless the tags start with one character that
+    occurs nowhere else in them (``<``), as the profiles' tags do (no simple pattern otherwise).
 
     Example:
-        >>> fenced_strings({"type": "string"}, "<x>")
+        >>> fenced_strings({"type": "string"}, ["<x>"])
         {'type': 'string', 'pattern': '^[^<]*(<(|[^<x][^<]*|x(|[^<>][^<]*)))*$'}
     """
-    pattern = _excluding(close)
+    pattern = _excluding(tags)
     if pattern is None:
         return schema
     return _rewrite(schema, lambda node, out: _fence(node, out, pattern))
@@ -167,20 +168,30 @@ def _fence(schema: dict[str, Any], out: dict[str, Any], pattern: str) -> None:
         out["pattern"] = pattern
 
 
-def _excluding(text: str) -> str | None:
-    """A regex (no look-arounds: the engine has none) of the strings that do not hold ``text``.
+def _excluding(texts: Sequence[str]) -> str | None:
+    """A regex (no look-arounds: the engine has none) of the strings that hold none of ``texts``.
 
-    Every occurrence of ``text`` starts at its first character, which occurs there once: so a string
-    is free of it when each stretch from one first character to the next does not start with the rest.
+    Every occurrence of a text starts at their common first character, which occurs there once: so a
+    string is free of them when no stretch from one first character to the next starts with the rest
+    of one of them.
     """
-    if not text or text[0] in text[1:]:
+    if not texts or any(not t or t[0] != texts[0][0] or texts[0][0] in t[1:] for t in texts):
         return None
-    first = _class_char(text[0])
-    tail = ""
-    for char in reversed(text[1:]):
-        c = _class_char(char)
-        tail = f"(|[^{first}{c}][^{first}]*" + (f"|{re.escape(char)}{tail})" if tail else ")")
-    return f"^[^{first}]*({re.escape(text[0])}{tail})*$"
+    first = texts[0][0]
+    stretch = _not_starting(sorted(t[1:] for t in texts), first)
+    return f"^[^{_class_char(first)}]*({re.escape(first)}{stretch})*$"
+
+
+def _not_starting(rests: Sequence[str], first: str) -> str:
+    """A regex of the stretches without ``first`` that do not start with one of ``rests``."""
+    heads = sorted({r[0] for r in rests})
+    other = "".join(_class_char(c) for c in (first, *heads))
+    branches = [f"|[^{other}][^{_class_char(first)}]*"]
+    for head in heads:
+        tails = [r[1:] for r in rests if r[0] == head]
+        if all(tails):  # no text ends here: what follows may go on, within the rest's own limits
+            branches.append(f"|{re.escape(head)}{_not_starting(tails, first)}")
+    return "(" + "".join(branches) + ")"
 
 
 def _class_char(char: str) -> str:
@@ -286,7 +297,9 @@ def call_grammar(
         for i, tool in enumerate(tools):
             mode = (relaxed or {}).get(tool.name, "strict")
             schema = (
-                {"type": "object"} if mode == "object" else decoding_schema(tool.parameters, syntax.close)
+                {"type": "object"}
+                if mode == "object"
+                else decoding_schema(tool.parameters, (syntax.open, syntax.close))
             )
             options = {**_CANONICAL, "lenient": True} if mode == "lenient" else _CANONICAL
             schema = {**schema, "x-guidance": options}

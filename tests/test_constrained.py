@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 import pytest
@@ -264,24 +265,36 @@ def test_strings_are_fenced_from_the_close_tag_and_fixed_ones_left_alone() -> No
                        "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
                        "e": {"type": "array", "items": {"type": ["string", "null"]}}},
     }  # fmt: skip
-    assert fenced_strings(schema, "<x>") == {
+    assert fenced_strings(schema, ["<x>"]) == {
         "type": "object",
         "properties": {"a": {"type": "string", "pattern": fence},
                        "b": {"type": "string", "pattern": "^[a-z<>]+$", "allOf": [{"pattern": fence}]},
                        "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
                        "e": {"type": "array", "items": {"type": ["string", "null"], "pattern": fence}}},
     }  # fmt: skip
-    assert fenced_strings(schema, "<a<>") == schema  # the first character repeats: no simple pattern
+    assert fenced_strings(schema, ["<a<>"]) == schema  # the first character repeats: no simple pattern
+    assert fenced_strings(schema, ["<x>", "[y]"]) == schema  # nor where the tags start differently
+    both = fenced_strings({"type": "string"}, ["<x>", "</x>"])["pattern"]
+    assert [bool(re.fullmatch(both, s)) for s in ("<b>x</b>", "a<x", "a<x>", "</x", "</x>b")] == [
+        True, True, False, True, False
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("value", "accepted"),
-    [("<b>hi</b>", True), ("a</tool_call", True), ("a</tool_call>b", False), ("</tool_call>", False)],
+    [
+        ("<b>hi</b>", True),
+        ("a</tool_call", True),
+        ("a</tool_call>b", False),
+        ("</tool_call>", False),
+        ("a<tool_call", True),
+        ("</tool_call<tool_call>{", False),
+    ],
 )
-def test_a_string_cannot_hold_the_close_tag(
+def test_a_string_cannot_hold_the_call_tags(
     constrainer: CallConstrainer, tiny: Any, value: str, accepted: bool
 ) -> None:
-    """The profile reads a call up to the first close tag: a string holding it could not be read back."""
+    """The profile reads a call between its tags: a string holding one could not be read back."""
     note = Tool(name="note", parameters={"type": "object", "properties": {"text": {"type": "string"},
                                          "code": {"type": "string", "pattern": "^[a-z<>/_]+$"}}})  # fmt: skip
     assert _accepted(constrainer, tiny.tokenizer, [note], _call("note", text=value)) == accepted
