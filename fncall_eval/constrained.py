@@ -71,8 +71,8 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
 #: a ``multipleOf`` down to 1e-10.
 FRACTION_DIGITS = 8
 #: Bump when the grammar changes what a constrained model may write (it is part of the predictions'
-#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the call's tags.
-GRAMMAR_REVISION = 3
+#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the close tag; 4: nor the open tag.
+GRAMMAR_REVISION = 4
 #: The largest integer a JSON number holds exactly everywhere (RFC 7493, I-JSON): 2**53 - 1.
 SAFE_INTEGER = 2**53 - 1
 
