@@ -29,7 +29,7 @@ import importlib.util
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,13 +38,19 @@ from fncall_data.profiles.base import CallSyntax
 from fncall_data.types import Tool
 
 __all__ = [
+    "FRACTION_DIGITS",
+    "GRAMMAR_REVISION",
     "INSTALL",
+    "SAFE_INTEGER",
     "CallConstrainer",
     "ConstrainedLogits",
     "Grammar",
     "RowMatchers",
+    "bounded_numbers",
     "call_grammar",
     "closed_objects",
+    "decoding_schema",
+    "fenced_strings",
     "require_engine",
     "structural_tag",
 ]
@@ -61,6 +67,14 @@ Relax = Literal["strict", "lenient", "object"]
 _CANONICAL = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 # keywords whose values are data, not schemas: closed_objects leaves them alone
 _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples", "required"})
+#: Digits after the point that a constrained number may take (see bounded_numbers); llguidance takes
+#: a ``multipleOf`` down to 1e-10.
+FRACTION_DIGITS = 8
+#: Bump when the grammar changes what a constrained model may write (it is part of the predictions'
+#: fingerprint). 2: numbers take bounded digits; 3: strings cannot hold the close tag; 4: nor the open tag.
+GRAMMAR_REVISION = 4
+#: The largest integer a JSON number holds exactly everywhere (RFC 7493, I-JSON): 2**53 - 1.
+SAFE_INTEGER = 2**53 - 1
 
 
 def require_engine() -> None:
@@ -76,19 +90,136 @@ def closed_objects(schema: Any) -> Any:
         >>> closed_objects({"type": "object", "properties": {"a": {"type": "object"}}})["properties"]
         {'a': {'type': 'object', 'additionalProperties': False}}
     """
+    return _rewrite(schema, _close)
+
+
+def bounded_numbers(schema: Any, places: int = FRACTION_DIGITS) -> Any:
+    """``schema`` with every number held to a bounded count of digits.
+
+    Some bounds let a number go on without end: a model that means ``0`` where the schema says
+    ``exclusiveMinimum: 0`` is held to ``0.000...`` and writes zeros until the token limit cuts the
+    call; a model that writes zeros after ``2`` goes on as well. So, where the schema does not bound
+    them itself, integers and numbers stay within I-JSON's exact integers (RFC 7493: below 2**53 in
+    magnitude, at most 16 digits) and numbers take at most ``places`` digits after the point (as
+    ``multipleOf: 1e-places``).
+
+    Example:
+        >>> bounded_numbers({"type": "number", "exclusiveMinimum": 0})
+        {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 9007199254740991, 'multipleOf': 1e-08}
+    """
+    step = float(f"1e-{places}")
+    return _rewrite(schema, lambda node, out: _bound(node, out, step))
+
+
+def decoding_schema(schema: Any, tags: Sequence[str] = ()) -> Any:
+    """What the engine holds a tool's arguments to: closed objects, numbers with bounded digits and,
+    given the call syntax's ``tags``, strings that cannot hold them (see :func:`fenced_strings`)."""
+    bounded = bounded_numbers(closed_objects(schema))
+    return fenced_strings(bounded, tags) if tags else bounded
+
+
+def fenced_strings(schema: Any, tags: Sequence[str]) -> Any:
+    """``schema`` with every free string kept from holding ``tags``, the texts that open and close a call.
+
+    The profile reads a call from an open tag up to the first close tag: a string value that holds
+    either cannot be read back, and a model that writes the close tag inside a string (meaning to end
+    its call) is held in the string without end. A string schema gets a ``pattern`` that excludes the
+    tags (inside ``allOf`` where it has a pattern of its own); ``enum``, ``const`` and ``format``
+    strings already exclude them. Nothing changes unless the tags start with one character that
+    occurs nowhere else in them (``<``), as the profiles' tags do (no simple pattern otherwise).
+
+    Example:
+        >>> fenced_strings({"type": "string"}, ["<x>"])
+        {'type': 'string', 'pattern': '^[^<]*(<(|[^<x][^<]*|x(|[^<>][^<]*)))*$'}
+    """
+    pattern = _excluding(tags)
+    if pattern is None:
+        return schema
+    return _rewrite(schema, lambda node, out: _fence(node, out, pattern))
+
+
+def _close(schema: dict[str, Any], out: dict[str, Any]) -> None:
+    is_object = schema.get("type") == "object" or "properties" in schema
+    if is_object and "additionalProperties" not in schema and "patternProperties" not in schema:
+        out["additionalProperties"] = False
+
+
+def _bound(schema: dict[str, Any], out: dict[str, Any], step: float) -> None:
+    kinds = schema.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if not kinds & {"number", "integer"}:
+        return
+    if "maximum" not in schema and "exclusiveMaximum" not in schema:
+        out["maximum"] = SAFE_INTEGER
+    if "minimum" not in schema and "exclusiveMinimum" not in schema:
+        out["minimum"] = -SAFE_INTEGER
+    if "number" in kinds and "multipleOf" not in schema:
+        out["multipleOf"] = step
+
+
+def _fence(schema: dict[str, Any], out: dict[str, Any], pattern: str) -> None:
+    kinds = schema.get("type")
+    kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+    if "string" not in kinds or {"enum", "const", "format"} & schema.keys():
+        return
+    if "pattern" in schema:
+        out["allOf"] = [*out.get("allOf", []), {"pattern": pattern}]
+    else:
+        out["pattern"] = pattern
+
+
+def _excluding(texts: Sequence[str]) -> str | None:
+    """A regex (no look-arounds: the engine has none) of the strings that hold none of ``texts``.
+
+    Every occurrence of a text starts at their common first character, which occurs there once: so a
+    string is free of them when no stretch from one first character to the next starts with the rest
+    of one of them.
+    """
+    if not texts or any(not t or t[0] != texts[0][0] or texts[0][0] in t[1:] for t in texts):
+        return None
+    first = texts[0][0]
+    stretch = _not_starting(sorted(t[1:] for t in texts), first)
+    return f"^[^{_class_char(first)}]*({re.escape(first)}{stretch})*$"
+
+
+def _not_starting(rests: Sequence[str], first: str) -> str:
+    """A regex of the stretches without ``first`` that do not start with one of ``rests``."""
+    heads = sorted({r[0] for r in rests})
+    other = "".join(_class_char(c) for c in (first, *heads))
+    branches = [f"|[^{other}][^{_class_char(first)}]*"]
+    for head in heads:
+        tails = [r[1:] for r in rests if r[0] == head]
+        if all(tails):  # no text ends here: what follows may go on, within the rest's own limits
+            branches.append(f"|{re.escape(head)}{_not_starting(tails, first)}")
+    return "(" + "".join(branches) + ")"
+
+
+def _class_char(char: str) -> str:
+    """``char`` as it stands inside a regex character class."""
+    return "\\" + char if char in "\\]^-[" else char
+
+
+#: Amends the copy of one schema node (the node, its copy).
+_Fix = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
+def _rewrite(schema: Any, fix: _Fix) -> Any:
+    """A copy of ``schema`` where ``fix(node, copy)`` has amended the copy of every schema node."""
     if isinstance(schema, list):
-        return [closed_objects(item) for item in schema]
+        return [_rewrite(item, fix) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out = {
         key: (
-            value if key in _DATA_KEYWORDS else _closed_map(value) if key in _MAPS else closed_objects(value)
+            value
+            if key in _DATA_KEYWORDS
+            else _rewrite_map(value, fix)
+            if key in _MAPS
+            else _rewrite(value, fix)
         )
         for key, value in schema.items()
     }
-    is_object = schema.get("type") == "object" or "properties" in schema
-    if is_object and "additionalProperties" not in schema and "patternProperties" not in schema:
-        out["additionalProperties"] = False
+    fix(schema, out)
     return out
 
 
@@ -96,10 +227,10 @@ def closed_objects(schema: Any) -> Any:
 _MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
-def _closed_map(value: Any) -> Any:
+def _rewrite_map(value: Any, fix: _Fix) -> Any:
     if not isinstance(value, dict):
         return value
-    return {name: closed_objects(sub) for name, sub in value.items()}
+    return {name: _rewrite(sub, fix) for name, sub in value.items()}
 
 
 @dataclass(frozen=True)
@@ -134,11 +265,19 @@ def call_grammar(
     Example:
         >>> from fncall_data.profiles.gemma import GemmaProfile
         >>> tool = Tool(name="f", parameters={"type": "object", "properties": {}})
-        >>> print(call_grammar([tool], GemmaProfile.call_syntax))  # doctest: +ELLIPSIS
+        >>> print(call_grammar([tool], GemmaProfile.call_syntax))  # doctest: +NORMALIZE_WHITESPACE
         %llguidance {}
         start: piece* TEXT
+        piece: opened call
         TEXT: /(.|\\n)*/
-        ...
+        opened[lazy]: TEXT "<tool_call>"
+        call: body close
+        close: "</tool_call>"
+        body: tool_0
+        tool_0: "{\\"name\\": \\"f\\", \\"arguments\\": " args_0 "}"
+        args_0: %json {"type": "object", "properties": {}, "additionalProperties": false,
+            "x-guidance": {"whitespace_flexible": false, "item_separator": ", ", "key_separator": ": "}}
+        <BLANKLINE>
     """
     lines = ["%llguidance {}", "start: piece* TEXT", r"TEXT: /(.|\n)*/"]
     pieces = []
@@ -157,7 +296,11 @@ def call_grammar(
         lines.append("body: " + " | ".join(f"tool_{i}" for i in range(len(tools))))
         for i, tool in enumerate(tools):
             mode = (relaxed or {}).get(tool.name, "strict")
-            schema = {"type": "object"} if mode == "object" else closed_objects(tool.parameters)
+            schema = (
+                {"type": "object"}
+                if mode == "object"
+                else decoding_schema(tool.parameters, (syntax.open, syntax.close))
+            )
             options = {**_CANONICAL, "lenient": True} if mode == "lenient" else _CANONICAL
             schema = {**schema, "x-guidance": options}
             lines.append(f'tool_{i}: {_literal(_head(tool))} args_{i} "}}"')

@@ -164,7 +164,11 @@ def prediction_fingerprint(
             "dtype": generate.dtype,
         }
         if generate.constrained:  # only when on, so that earlier fingerprints (and caches) keep their keys
-            settings["constrained"] = True
+            from fncall_eval.constrained import GRAMMAR_REVISION
+
+            # the grammar decides the texts too: predictions made under an earlier one (the first was
+            # stamped `true`) are not reused
+            settings["constrained"] = GRAMMAR_REVISION
         if backend == "hf" and getattr(generate, "decision", "greedy") == "calibrated":
             from fncall_eval.decision import load_decision
 

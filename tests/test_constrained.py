@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 import pytest
@@ -16,7 +17,14 @@ from fncall_data.tools import tool_from_model
 from fncall_data.types import Tool, ToolCall
 from fncall_data.validate import Toolbox
 from fncall_eval.backends import GenerateConfig, create_backend
-from fncall_eval.constrained import CallConstrainer, ConstrainedLogits, call_grammar, closed_objects
+from fncall_eval.constrained import (
+    CallConstrainer,
+    ConstrainedLogits,
+    bounded_numbers,
+    call_grammar,
+    closed_objects,
+    fenced_strings,
+)
 from fncall_eval.fingerprint import prediction_fingerprint
 from tests.eval_helpers import HAND_RECORDS, write_hand_set
 
@@ -178,6 +186,122 @@ def test_closed_objects_closes_every_object_schema_and_leaves_data_alone() -> No
     }  # fmt: skip
 
 
+LOAN = Tool(
+    name="loan_payment",
+    parameters={"type": "object", "properties": {"principal": {"type": "number", "exclusiveMinimum": 0}},
+                "required": ["principal"]},
+)  # fmt: skip
+
+
+def test_numbers_are_bounded_and_the_rest_left_alone() -> None:
+    safe = {"minimum": -(2**53 - 1), "maximum": 2**53 - 1}
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "number"}, "b": {"type": ["number", "null"], "maximum": 3},
+                       "c": {"type": "number", "multipleOf": 0.5, "exclusiveMinimum": 0},
+                       "d": {"type": "integer", "minimum": 1}, "s": {"type": "string"},
+                       "e": {"type": "array", "items": {"type": "number"}}},
+        "default": {"type": "number"},
+    }  # fmt: skip
+    assert bounded_numbers(schema, places=3) == {
+        "type": "object",
+        "properties": {"a": {"type": "number", **safe, "multipleOf": 0.001},
+                       "b": {"type": ["number", "null"], "maximum": 3, "minimum": -(2**53 - 1),
+                             "multipleOf": 0.001},
+                       "c": {"type": "number", "multipleOf": 0.5, "exclusiveMinimum": 0,
+                             "maximum": 2**53 - 1},
+                       "d": {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}, "s": {"type": "string"},
+                       "e": {"type": "array", "items": {"type": "number", **safe, "multipleOf": 0.001}}},
+        "default": {"type": "number"},
+    }  # fmt: skip
+
+
+def test_a_number_held_off_its_excluded_bound_cannot_run_on(constrainer: CallConstrainer, tiny: Any) -> None:
+    """``exclusiveMinimum: 0`` and a model that means 0: at most 8 zeros after the point, then a digit."""
+    tok = tiny.tokenizer
+    opened = '<tool_call>{"name": "loan_payment", "arguments": {"principal": 0.'
+    assert _accepted(constrainer, tok, [LOAN], opened + "00000001}}</tool_call>")
+    assert _accepted(constrainer, tok, [LOAN], opened + "5}}</tool_call>")
+    assert not _accepted(constrainer, tok, [LOAN], opened + "000000000")
+    assert not _accepted(constrainer, tok, [LOAN], opened + "123456789")
+    assert not _accepted(constrainer, tok, [LOAN], opened + "0}}</tool_call>")  # the bound still holds
+    whole = '<tool_call>{"name": "loan_payment", "arguments": {"principal": '
+    assert _accepted(constrainer, tok, [LOAN], whole + "9007199254740991}}</tool_call>")
+    assert not _accepted(constrainer, tok, [LOAN], whole + "10000000000000000")  # 17 digits
+
+
+@pytest.mark.slow
+def test_a_model_that_writes_zeros_still_closes_its_call(constrainer: CallConstrainer, tiny: Any) -> None:
+    """The runaway seen on a real adapter: a call for a number above 0 from a model that writes "0"s."""
+    import torch
+
+    from fncall_eval.backends.greedy import greedy_generate
+
+    tok, model = tiny.tokenizer, tiny.model
+    encoded = tok(["<start_of_turn>user\nPay<end_of_turn>\n<start_of_turn>model\n"], return_tensors="pt")
+    rows = constrainer.rows([[LOAN]])
+    push = torch.zeros(model.config.vocab_size)
+    push[tok.convert_tokens_to_ids("<tool_call>")] = 2e4  # open a call whenever one may be opened
+    push[tok.convert_tokens_to_ids("0")] = 1e4  # and write zeros wherever they are allowed
+    stops = [tok.eos_token_id, tok.convert_tokens_to_ids("<end_of_turn>")]
+    (ids,) = greedy_generate(
+        model, encoded["input_ids"], encoded["attention_mask"], max_new_tokens=120, stop_ids=stops,
+        pick=lambda logits, live: rows.pick(logits + push, live),
+    )  # fmt: skip
+    text = tok.decode(ids, skip_special_tokens=False)
+    calls = get_profile("gemma").parse(text[: text.rfind("</tool_call>") + len("</tool_call>")]).calls
+    assert calls, text
+    for call in calls:
+        assert Toolbox([LOAN]).validate_call(ToolCall(name=call.name, arguments=call.arguments)) == [], text
+    # each number ends within its digits: 16 before the point, 8 after
+    assert len(calls) >= 2 and all(len(repr(c.arguments["principal"])) <= 26 for c in calls), text
+
+
+def test_strings_are_fenced_from_the_close_tag_and_fixed_ones_left_alone() -> None:
+    fence = "^[^<]*(<(|[^<x][^<]*|x(|[^<>][^<]*)))*$"  # no "<x>" anywhere
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "string", "pattern": "^[a-z<>]+$"},
+                       "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
+                       "e": {"type": "array", "items": {"type": ["string", "null"]}}},
+    }  # fmt: skip
+    assert fenced_strings(schema, ["<x>"]) == {
+        "type": "object",
+        "properties": {"a": {"type": "string", "pattern": fence},
+                       "b": {"type": "string", "pattern": "^[a-z<>]+$", "allOf": [{"pattern": fence}]},
+                       "c": {"type": "string", "enum": ["<x>"]}, "d": {"type": "string", "format": "date"},
+                       "e": {"type": "array", "items": {"type": ["string", "null"], "pattern": fence}}},
+    }  # fmt: skip
+    assert fenced_strings(schema, ["<a<>"]) == schema  # the first character repeats: no simple pattern
+    assert fenced_strings(schema, ["<x>", "[y]"]) == schema  # nor where the tags start differently
+    both = fenced_strings({"type": "string"}, ["<x>", "</x>"])["pattern"]
+    assert [bool(re.fullmatch(both, s)) for s in ("<b>x</b>", "a<x", "a<x>", "</x", "</x>b")] == [
+        True, True, False, True, False
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("<b>hi</b>", True),
+        ("a</tool_call", True),
+        ("a</tool_call>b", False),
+        ("</tool_call>", False),
+        ("a<tool_call", True),
+        ("</tool_call<tool_call>{", False),
+    ],
+)
+def test_a_string_cannot_hold_the_call_tags(
+    constrainer: CallConstrainer, tiny: Any, value: str, accepted: bool
+) -> None:
+    """The profile reads a call between its tags: a string holding one could not be read back."""
+    note = Tool(name="note", parameters={"type": "object", "properties": {"text": {"type": "string"},
+                                         "code": {"type": "string", "pattern": "^[a-z<>/_]+$"}}})  # fmt: skip
+    assert _accepted(constrainer, tiny.tokenizer, [note], _call("note", text=value)) == accepted
+    code = value.replace(" ", "").lower()
+    assert _accepted(constrainer, tiny.tokenizer, [note], _call("note", code=code)) == accepted
+
+
 @pytest.mark.parametrize("name", ["gemma", "gemma_json", "gemma_tokens", "chatml"])
 def test_the_call_syntax_is_how_the_profile_writes_calls(name: str) -> None:
     from fncall_data.profiles.chat import canonical_json
@@ -291,7 +415,7 @@ def test_constrained_predictions_have_their_own_fingerprint(tmp_path: Any) -> No
         for c in (False, True)
     )  # fmt: skip
     assert "constrained" not in plain.settings  # earlier runs' fingerprints and caches keep their keys
-    assert on.difference(plain) == ("constrained", True, None)
+    assert on.difference(plain) == ("constrained", 4, None)  # the grammar's revision
 
 
 @pytest.mark.slow
