@@ -51,7 +51,9 @@ def main() -> None:
         for f in args.files
     }
     hf: Any = create(
-        GenerateConfig(model=str(args.files[0]), batch_size=1, max_new_tokens=args.max_new_tokens, device="cpu")
+        GenerateConfig(
+            model=str(args.files[0]), batch_size=1, max_new_tokens=args.max_new_tokens, device="cpu"
+        )
     )
     rows: list[dict[str, Any]] = []
     for record in records:
@@ -59,7 +61,11 @@ def main() -> None:
         for name, llm in engines.items():
             began = time.perf_counter()
             reply = llm.create_completion(
-                prompt, max_tokens=args.max_new_tokens, temperature=0.0, top_k=1, stop=list(profile.stop_strings)
+                prompt,
+                max_tokens=args.max_new_tokens,
+                temperature=0.0,
+                top_k=1,
+                stop=list(profile.stop_strings),
             )
             seconds = time.perf_counter() - began
             text, tokens = reply["choices"][0]["text"], reply["usage"]["completion_tokens"]
