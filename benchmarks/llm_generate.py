@@ -64,8 +64,27 @@ def servable(model: str, work: Path) -> Path:
     end = json.loads((source / "tokenizer.json").read_text())["added_tokens"]
     ids = [t["id"] for t in end if t["content"] == "<end_of_turn>"]
     generation["eos_token_id"] = sorted({generation["eos_token_id"], *ids})
+    # transformers serve takes do_sample from this file: without it a request's temperature is ignored,
+    # the seed does nothing, and a record's second try repeats its first word for word
+    generation["do_sample"] = True
     (folder / "generation_config.json").write_text(json.dumps(generation))
     return folder
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """All cores' busy and total clock ticks so far (Linux ``/proc/stat``), or None elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 2)
 
 
 def agreement(url: str, folder: Path, k: int, work: Path) -> dict[str, Any]:
@@ -148,9 +167,11 @@ def main() -> None:
             url=url, model=str(folder), concurrency=args.concurrency, max_tokens=args.max_tokens,
             propose=args.propose, cache_dir=str(args.cache or work / "cache"), timeout_s=args.timeout,
         )  # fmt: skip
+        load_before, busy_before = os.getloadavg(), cpu_ticks()
         began = time.perf_counter()
         result = generate_with_llm(GenerateConfig(n=args.n, seed=args.seed, requests=args.requests), llm)
         seconds = time.perf_counter() - began
+        load_after, busy_after = os.getloadavg(), cpu_ticks()
         agree = agreement(url, folder, args.agree, work) if args.agree else None
         if args.keep:
             write_result(result, args.keep, args.keep.with_suffix(".rejects.jsonl"))
@@ -168,7 +189,15 @@ def main() -> None:
             for k in ("accepted", "tries", "acceptance", "rewrite", "propose", "rejects_by_reason")
         },
         "requests": summary["requests"],
+        "prompt_tokens": summary["prompt_tokens"],
         "completion_tokens": summary["completion_tokens"],
+        "completion_tokens_per_s": round(summary["completion_tokens"] / seconds, 2),
+        "tokens_per_s": round((summary["prompt_tokens"] + summary["completion_tokens"]) / seconds, 1),
+        # the machine while it ran: its cores, the 1-minute load before and after, and the share of
+        # all cores' time that was busy (this run, its server and whatever else ran beside them)
+        "cores": os.cpu_count(),
+        "load_1min": [round(load_before[0], 2), round(load_after[0], 2)],
+        "cpu_busy": _busy_share(busy_before, busy_after),
         "agreement": agree,
     }
     print(json.dumps(out, indent=1))
