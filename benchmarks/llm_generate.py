@@ -53,10 +53,11 @@ def servable(model: str, work: Path) -> Path:
     ).read_text():
         return source
     folder = work / source.name
-    folder.mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
-        if item.name != "generation_config.json":
-            (folder / item.name).symlink_to(item.resolve())
+        link = folder / item.name
+        if item.name != "generation_config.json" and not link.exists():
+            link.symlink_to(item.resolve())
     (folder / "chat_template.jinja").write_text(GEMMA_CHAT_TEMPLATE)
     # a chat turn ends at <end_of_turn>, as in Gemma's instruction-tuned releases; the base model's
     # generation config stops at <eos> only, and the server would write on to the token limit
@@ -159,7 +160,10 @@ def main() -> None:
         if args.url:
             url, folder = args.url, Path(args.model)
         else:
-            folder = servable(args.model, work)
+            # the served name is the folder's path and part of every cached request: with --cache the
+            # folder stays beside it, so that a rerun asks the same requests and resumes
+            root = args.cache.with_name(args.cache.name + ".served") if args.cache else work
+            folder = servable(args.model, root)
             began = time.perf_counter()
             url = stack.enter_context(transformers_serve(folder, work / "serve.log"))
             start_s = round(time.perf_counter() - began, 1)
