@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -154,6 +155,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # killed by `timeout` or a scheduler: leave through the context managers, which stop the server
+    # (it runs in a session of its own and would go on generating)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="fncall-llm-bench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         start_s: float | None = None
