@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from fncall_eval.metrics import wilson_interval
-from fncall_eval.quickstart import QuickstartConfig, _data, _evaluate, _first_user, _train, _user_turns
+from fncall_eval.quickstart import (
+    QuickstartConfig,
+    _calibrate,
+    _data,
+    _evaluate,
+    _first_user,
+    _train,
+    _user_turns,
+)
 
 # Kinds of request, from the generator's categories: what the model has to decide and write.
 KINDS = {
@@ -67,7 +75,20 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
     "no-call-50": ({"requests": 1, "no_call_share": 0.5}, None, "half the records need no call (not 30%)"),
     "opener+50": ({"requests": 1, "no_call_share": 0.5}, _opener, "both"),
     "stack3": ({"requests": 3}, None, "three requests against one tool list a record, call beside no call"),
+    "calibrated": (
+        {"requests": 1, "decision": "calibrated"},
+        None,
+        "the baseline's adapter, its call threshold chosen on validation records of the training tools",
+    ),
+    "no-call-50+calibrated": (
+        {"requests": 1, "no_call_share": 0.5, "decision": "calibrated"},
+        None,
+        "no-call-50's adapter, calibrated",
+    ),
 }
+#: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
+#: they take that variant's trained folder when it is there instead of training it again
+TRAINS_LIKE = {"calibrated": "baseline", "no-call-50+calibrated": "no-call-50"}
 
 
 def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable[[str, str], None]) -> None:
@@ -142,13 +163,27 @@ def main() -> None:
                 )
                 if not (run_config.output_dir / "data").is_dir():
                     shutil.copytree(data, run_config.output_dir / "data")
+            twin = TRAINS_LIKE.get(name)
+            twin_train = args.out / (twin if replicate == 0 else f"{twin}-r{replicate}") / "train"
+            if (
+                twin
+                and (twin_train / "fncall_run.json").is_file()
+                and not (run_config.output_dir / "train").exists()
+            ):
+                shutil.copytree(twin_train, run_config.output_dir / "train")
+                say(
+                    "train",
+                    f"{run}: the trained folder of {twin_train.parent.name} (the same data, seed and steps)",
+                )
             _train(run_config, args.steps, say)
+            if run_config.decision == "calibrated":
+                _calibrate(run_config, say)
             trained[run] = json.loads(
                 (run_config.output_dir / "train" / "fncall_run.json").read_text("utf-8")
             )
             adapter = run_config.output_dir / "train" / "adapter"
             result = _evaluate(
-                base, test_path, run_config.output_dir / "eval", "strict", say, [adapter], False
+                run_config, test_path, run_config.output_dir / "eval", "strict", say, [adapter], False
             )
             scores[run] = next(iter(result.scores.values()))
     result = _evaluate(base, test_path, args.out / "base-eval", "strict", say, [], True)

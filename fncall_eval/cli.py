@@ -79,6 +79,14 @@ def _generate_options(fn: Any) -> Any:
             'pip install "fncall[constrained]"; openai: the server enforces them, see docs/constrained.md).',
         ),
         click.option(
+            "--decision",
+            type=click.Choice(["greedy", "calibrated"]),
+            default="greedy",
+            show_default=True,
+            help="hf: calibrated applies the call threshold `fncall eval calibrate` saved beside each "
+            "adapter to the first token of its replies (docs/eval.md).",
+        ),
+        click.option(
             "--dots-as-underscores", is_flag=True, help="Accept weather_get for a tool named weather.get."
         ),
         click.option(
@@ -241,6 +249,45 @@ def score(
         )  # fmt: skip
         _finish(result, out)
         _exit_for_rejects(rejected, folder / "rejects.jsonl" if out is not None else data)
+
+
+@eval_group.command()
+@click.option("--model", "-m", required=True, help="The base model (tiny, embedded, a folder, a hub id).")
+@click.option(
+    "--adapter", "-a", "adapters", multiple=True, required=True,
+    type=click.Path(exists=True, file_okay=False), help="An adapter folder to calibrate (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--data", "-d", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Validation records (fncall JSONL) with and without calls; never the test set.",
+)  # fmt: skip
+@click.option(
+    "--profile", default="gemma", show_default=True, help="The chat profile the adapter was trained with."
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda.")
+@click.option("--dtype", default="auto", show_default=True, help="auto, float32, bfloat16.")
+def calibrate(
+    model: str, adapters: tuple[str, ...], data: Path, profile: str, device: str, dtype: str
+) -> None:
+    """Choose each adapter's call threshold on validation records and save it beside the adapter.
+
+    Reads the probability of the call opener as the first token of the reply on every record and
+    keeps the threshold that best separates the requests that need a call from those that need none.
+    `fncall eval run --decision calibrated` then applies it.
+    """
+    from fncall_eval.backends import GenerateConfig
+    from fncall_eval.backends.hf import create
+    from fncall_eval.decision import calibrate as calibrate_adapter
+    from fncall_eval.decision import read_validation
+
+    records = read_validation(data)
+    backend: Any = create(GenerateConfig(model=model, profile=profile, device=device, dtype=dtype))
+    try:
+        for adapter in adapters:
+            decision = calibrate_adapter(backend, adapter, records)
+            click.echo(f"{adapter}: {decision.describe()}")
+    finally:
+        backend.close()
 
 
 @eval_group.command(name="compare")

@@ -165,6 +165,12 @@ def prediction_fingerprint(
         }
         if generate.constrained:  # only when on, so that earlier fingerprints (and caches) keep their keys
             settings["constrained"] = True
+        if backend == "hf" and getattr(generate, "decision", "greedy") == "calibrated":
+            from fncall_eval.decision import load_decision
+
+            decision = load_decision(adapter, generate.profile)
+            if decision is not None:  # the base and uncalibrated adapters decode as plain greedy
+                settings["call_threshold"] = decision.threshold
     if backend == "openai":
         settings["tools"] = generate.tools
     settings["data"] = f"sha256:{content_id(data)}"

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,6 +126,20 @@ class QuickstartConfig(BaseModel):
         default=False,
         description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra).",
     )
+    decision: Literal["greedy", "calibrated"] = Field(
+        default="calibrated",
+        description="calibrated: after training, choose the adapter's call threshold on validation records "
+        "of the training tools (data/val.jsonl, never the test set) and apply it in evaluation "
+        "(fncall_eval.decision); greedy: the likeliest first token decides. Calibrated by default: over two "
+        "seeds of the data ablation it declined right in 18 of 32 no-call examples against 0 of 32, with "
+        "single-call exact match 9/76 against 10/76 (docs/data.md).",
+    )
+    validation_records: int = Field(
+        default=120,
+        ge=10,
+        description="Validation records for a calibrated decision (training tools; half need no call, "
+        "since the threshold is only as steady as the smaller kind is large).",
+    )
 
 
 @dataclass
@@ -161,6 +175,11 @@ def run_quickstart(config: QuickstartConfig, notify: Notify | None = None) -> Qu
     started = time.perf_counter()
     train_info = _train(config, steps, say)
     timings["train_s"] = time.perf_counter() - started
+
+    if config.decision == "calibrated":
+        started = time.perf_counter()
+        train_info["decision"] = _calibrate(config, say)
+        timings["calibrate_s"] = time.perf_counter() - started
 
     started = time.perf_counter()
     eval_result = _evaluate(config, out / "data" / "test.jsonl", out / "eval", "strict", say)
@@ -361,6 +380,59 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
     return info
 
 
+def _calibrate(config: QuickstartConfig, say: Notify) -> dict[str, Any]:
+    """Choose the adapter's call threshold on validation records of the training tools.
+
+    Done on every run (a minute at most): deterministic, so a rerun writes the same threshold, and an
+    adapter trained again never keeps the threshold of the one before."""
+    from dataclasses import asdict
+
+    from fncall_eval.backends import GenerateConfig
+    from fncall_eval.backends.hf import create
+    from fncall_eval.decision import calibrate, read_validation
+
+    adapter = config.output_dir / "train" / "adapter"
+    records = read_validation(_validation(config))
+    backend: Any = create(GenerateConfig(model=config.model))
+    try:
+        decision = calibrate(backend, adapter, records)
+    finally:
+        backend.close()
+    say("decision", decision.describe())
+    return asdict(decision)
+
+
+def _validation(config: QuickstartConfig) -> Path:
+    """``data/val.jsonl``: new requests for the training tools (another seed), none of whose user turns
+    is in the training or test data; half need a call and half need none."""
+    from fncall_data.generate import GenerateConfig, catalog_specs, generate
+
+    folder = config.output_dir / "data"
+    path = folder / "val.jsonl"
+    if path.is_file():
+        return path
+    held = set(_held_out(catalog_specs(), config.held_out_tools, config.seed))
+    seen_specs = [s for s in catalog_specs() if s.name not in held]
+    used = {
+        query
+        for name in ("train.jsonl", "test.jsonl")
+        for line in (folder / name).read_text(encoding="utf-8").splitlines()
+        for query in _user_turns(json.loads(line))
+    }
+    n = config.validation_records
+    made = generate(
+        GenerateConfig(
+            n=n * 2, seed=config.seed + 3, id_prefix="val", requests=1, reasoning=config.reasoning,
+            mix=_no_call_mix(0.5),
+        ),
+        seen_specs,
+    )  # fmt: skip
+    lines = [x for x in made.lines if not set(_user_turns(json.loads(x))) & used][:n]
+    with atomic_write(path) as handle:
+        handle.writelines(line + "\n" for line in lines)
+    return path
+
+
 def _num(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -382,7 +454,7 @@ def _evaluate(
     chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
     generate = GenerateConfig(
         model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens,
-        constrained=config.constrained,
+        constrained=config.constrained, decision=config.decision,
     )  # fmt: skip
     # The quickstart owns its eval folders: predictions made for an earlier adapter or other settings
     # (a rerun that trained again) are replaced, never mixed in; the same settings still resume.

@@ -127,6 +127,14 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     is_flag=True,
     help='Evaluate with schema-constrained calls (pip install "fncall[constrained]").',
 )
+@click.option(
+    "--decision",
+    type=click.Choice(["greedy", "calibrated"]),
+    default=_D["decision"],
+    show_default=True,
+    help="calibrated: set the adapter's call threshold on validation records of the training tools "
+    "(data/val.jsonl) and apply it in evaluation; greedy: the likeliest first token decides.",
+)
 def quickstart(**options: Any) -> None:
     """Generate data from the bundled catalog, train a LoRA adapter, and score base and adapter.
 

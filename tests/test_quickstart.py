@@ -164,3 +164,43 @@ def test_stacked_training_records_keep_every_request_and_the_test_set_keeps_one(
     assert quiet > 0
     for line in (tmp_path / "data" / "test.jsonl").open():
         assert sum(m["role"] == "user" for m in json.loads(line)["messages"]) <= 2
+
+
+def test_a_calibrated_decision_is_chosen_on_validation_records_and_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fncall_eval.decision import FILE
+
+    monkeypatch.setenv("FNCALL_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "qs"
+    config = QuickstartConfig(
+        output_dir=out, model="tiny", steps=2, test_per_group=7, bfcl_per_category=0, max_new_tokens=8,
+        decision="calibrated", validation_records=20,
+    )  # fmt: skip
+    news: list[tuple[str, str]] = []
+    result = run_quickstart(config, lambda stage, text: news.append((stage, text)))
+
+    def queries(name: str) -> set[str]:
+        lines = (out / "data" / name).read_text().splitlines()
+        return {
+            m["content"].lower()
+            for line in lines
+            for m in json.loads(line)["messages"]
+            if m["role"] == "user"
+        }
+
+    val = [json.loads(line) for line in (out / "data" / "val.jsonl").open()]
+    assert len(val) == 20
+    held = set(result.held_out)
+    assert not held & {t["name"] for r in val for t in r["tools"]}  # the training tools only
+    assert not queries("val.jsonl") & (queries("train.jsonl") | queries("test.jsonl"))
+    kinds = {r["category"] in ("irrelevance", "missing_param") for r in val}
+    assert kinds == {True, False}  # both kinds of request, or no threshold could be placed
+
+    saved = json.loads((out / "train" / "adapter" / FILE).read_text())
+    assert result.train["decision"] == saved and saved["records"] == 20
+    assert any(stage == "decision" and "call when P(opener) >=" in text for stage, text in news)
+    stamp = json.loads((out / "eval" / "predictions" / "train-adapter.fingerprint.json").read_text())
+    assert stamp["settings"]["call_threshold"] == saved["threshold"]
+    base_stamp = json.loads((out / "eval" / "predictions" / "base.fingerprint.json").read_text())
+    assert "call_threshold" not in base_stamp["settings"]

@@ -53,6 +53,12 @@ class GenerateConfig(BaseModel):
         "fit its schema can follow (hf: llguidance, the constrained extra; openai: the tool schemas go in "
         "the request for the server to enforce, see docs/constrained.md). Whether to call stays the model's.",
     )
+    decision: Literal["greedy", "calibrated"] = Field(
+        default="greedy",
+        description="hf: greedy leaves the call/no-call decision to the likeliest first token; calibrated "
+        "applies the threshold `fncall eval calibrate` saved beside each adapter (fncall_eval.decision); "
+        "the base model and adapters without one stay greedy.",
+    )
     tools: Literal["native", "profile"] = Field(
         default="native",
         description="openai: send tools in the API's tools field (native), or render the whole prompt "

@@ -36,6 +36,7 @@ def greedy_generate(
     stop_ids: Sequence[int],
     stopped: StopCheck | None = None,
     pick: Pick | None = None,
+    first: Callable[[Any], Any] | None = None,
 ) -> list[list[int]]:
     """The new tokens of each row, its stop token included, for left-padded ``input_ids``.
 
@@ -46,6 +47,8 @@ def greedy_generate(
         stop_ids: a row stops after writing one of these.
         stopped: an extra test on a row's new tokens (stop strings of several tokens).
         pick: chooses the tokens instead of the argmax (constrained decoding).
+        first: rewrites the logits of the first new token of every row (a call threshold:
+            :func:`fncall_eval.decision.apply_decision`).
 
     Example:
         >>> rows = greedy_generate(model, enc["input_ids"], enc["attention_mask"],  # doctest: +SKIP
@@ -63,7 +66,7 @@ def greedy_generate(
     step_ids, step_positions, cache = input_ids, positions, None
     name = _cache_name()
     with torch.inference_mode(), _fast_output_layer(model):
-        for _ in range(max_new_tokens):
+        for step in range(max_new_tokens):
             output = model(
                 input_ids=step_ids,
                 attention_mask=mask,
@@ -74,6 +77,8 @@ def greedy_generate(
             )
             cache = getattr(output, name)
             logits = output.logits[:, -1]
+            if step == 0 and first is not None:
+                logits = first(logits)
             tokens = logits.argmax(-1) if pick is None else pick(logits, live)
             done = torch.isin(tokens, stops).tolist()
             for i, (row, token) in enumerate(zip(live, tokens.tolist(), strict=True)):

@@ -38,6 +38,8 @@ class HFBackend(Backend):
     def __init__(self, config: GenerateConfig) -> None:
         from fncall_train.models import load_model
 
+        if config.decision == "calibrated" and config.temperature > 0:
+            raise FncallError("a calibrated call decision applies to greedy decoding; use --temperature 0")
         self.config = config
         self.profile = get_profile(config.profile)
         self.parse = self.profile.parse
@@ -50,6 +52,7 @@ class HFBackend(Backend):
         self._adapters: dict[str, str] = {}  # adapter folder -> its name inside the PeftModel
         self._stop_ids, self._stop_strings = self._stops()
         self.constrainer: Any = None
+        self._decision: Any = None  # the active adapter's call threshold (fncall_eval.decision), if any
         if config.constrained:
             self.constrainer = self._constrainer()
 
@@ -81,7 +84,7 @@ class HFBackend(Backend):
         """The prompt text of each record: the conversation up to the evaluated turn."""
         return [self.profile.prompt(r, evaluated_turn(r)) for r in records]
 
-    def _activate(self, adapter: str | None) -> AbstractContextManager[Any]:
+    def activate(self, adapter: str | None) -> AbstractContextManager[Any]:
         """Make ``adapter`` the active one; for the base model, a context that disables adapters."""
         if adapter is None:
             return self.model.disable_adapter() if self._adapters else nullcontext()
@@ -126,6 +129,7 @@ class HFBackend(Backend):
                 max_new_tokens=self.config.max_new_tokens, stop_ids=self._stop_ids,
                 stopped=self._stopped if self._stop_strings else None,
                 pick=rows_matchers.pick if rows_matchers is not None else None,
+                first=self._first_token,
             )  # fmt: skip
             texts = [self.tokenizer.decode(row, skip_special_tokens=False) for row in rows]
             return [self._cut(t) for t in texts]
@@ -150,6 +154,23 @@ class HFBackend(Backend):
         new = output[:, encoded["input_ids"].shape[1] :]
         texts = self.tokenizer.batch_decode(new, skip_special_tokens=False)
         return [self._cut(t) for t in texts]
+
+    def _decision_for(self, adapter: str | None) -> Any:
+        """With ``decision="calibrated"``, the threshold saved beside ``adapter`` (None for the base
+        model and for an adapter that has none)."""
+        if self.config.decision != "calibrated":
+            return None
+        from fncall_eval.decision import load_decision
+
+        return load_decision(adapter, self.profile.name)
+
+    def _first_token(self, logits: Any) -> Any:
+        """The first step's logits, with the active adapter's call threshold applied when it has one."""
+        if self._decision is None:
+            return logits
+        from fncall_eval.decision import apply_decision
+
+        return apply_decision(logits, self._decision)
 
     def _stopped(self, tokens: list[int]) -> bool:
         """Whether a row's new tokens hold one of the stop strings that are several tokens long."""
@@ -176,7 +197,8 @@ class HFBackend(Backend):
         lengths = [len(self.tokenizer.encode(p)) for p in prompts]
         order = sorted(range(len(records)), key=lambda i: -lengths[i])
         size = self.config.batch_size
-        with self._activate(adapter):
+        self._decision = self._decision_for(adapter)
+        with self.activate(adapter):
             for start in range(0, len(order), size):
                 batch = order[start : start + size]
                 began = time.perf_counter()

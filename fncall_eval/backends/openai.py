@@ -139,4 +139,9 @@ class OpenAIBackend(Backend):
 
 def create(config: GenerateConfig) -> Backend:
     """The factory registered as ``openai`` (standard library only: nothing to install)."""
+    if config.decision != "greedy":
+        # a server samples its own first token: the threshold cannot be applied there
+        raise FncallError(
+            "--decision calibrated needs the hf backend, which reads the first token's probability"
+        )
     return OpenAIBackend(config)
