@@ -162,10 +162,10 @@ def rewrite_problems(original: str, rewrite: str, *, same_language: bool = True)
         return [("llm_unchanged", "the rewrite is the original text")]
     if len(before.split()) >= 4 and after.startswith(before.rstrip(".?!")):  # "Thanks!" may open one
         return [("llm_echo", "the reply starts with the original text")]
-    said = _words(original)
+    words = _words(original)
     for word, times in _words(rewrite).most_common(1):
-        if times >= 5 and times > 2 * said[word]:
-            return [("llm_degenerate", f"{word!r} {times} times, {said[word]} in the original")]
+        if times >= 5 and times > 2 * words[word]:
+            return [("llm_degenerate", f"{word!r} {times} times, {words[word]} in the original")]
     foreign = sorted(_scripts(rewrite) - _scripts(original)) if same_language else []
     if foreign:
         return [
