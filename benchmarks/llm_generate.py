@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -53,10 +54,11 @@ def servable(model: str, work: Path) -> Path:
     ).read_text():
         return source
     folder = work / source.name
-    folder.mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
-        if item.name != "generation_config.json":
-            (folder / item.name).symlink_to(item.resolve())
+        link = folder / item.name
+        if item.name != "generation_config.json" and not link.exists():
+            link.symlink_to(item.resolve())
     (folder / "chat_template.jinja").write_text(GEMMA_CHAT_TEMPLATE)
     # a chat turn ends at <end_of_turn>, as in Gemma's instruction-tuned releases; the base model's
     # generation config stops at <eos> only, and the server would write on to the token limit
@@ -64,8 +66,27 @@ def servable(model: str, work: Path) -> Path:
     end = json.loads((source / "tokenizer.json").read_text())["added_tokens"]
     ids = [t["id"] for t in end if t["content"] == "<end_of_turn>"]
     generation["eos_token_id"] = sorted({generation["eos_token_id"], *ids})
+    # transformers serve takes do_sample from this file: without it a request's temperature is ignored,
+    # the seed does nothing, and a record's second try repeats its first word for word
+    generation["do_sample"] = True
     (folder / "generation_config.json").write_text(json.dumps(generation))
     return folder
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """All cores' busy and total clock ticks so far (Linux ``/proc/stat``), or None elsewhere."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 2)
 
 
 def agreement(url: str, folder: Path, k: int, work: Path) -> dict[str, Any]:
@@ -134,13 +155,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # killed by `timeout` or a scheduler: leave through the context managers, which stop the server
+    # (it runs in a session of its own and would go on generating)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="fncall-llm-bench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         start_s: float | None = None
         if args.url:
             url, folder = args.url, Path(args.model)
         else:
-            folder = servable(args.model, work)
+            # the served name is the folder's path and part of every cached request: with --cache the
+            # folder stays beside it, so that a rerun asks the same requests and resumes
+            root = args.cache.with_name(args.cache.name + ".served") if args.cache else work
+            folder = servable(args.model, root)
             began = time.perf_counter()
             url = stack.enter_context(transformers_serve(folder, work / "serve.log"))
             start_s = round(time.perf_counter() - began, 1)
@@ -148,9 +175,11 @@ def main() -> None:
             url=url, model=str(folder), concurrency=args.concurrency, max_tokens=args.max_tokens,
             propose=args.propose, cache_dir=str(args.cache or work / "cache"), timeout_s=args.timeout,
         )  # fmt: skip
+        load_before, busy_before = os.getloadavg(), cpu_ticks()
         began = time.perf_counter()
         result = generate_with_llm(GenerateConfig(n=args.n, seed=args.seed, requests=args.requests), llm)
         seconds = time.perf_counter() - began
+        load_after, busy_after = os.getloadavg(), cpu_ticks()
         agree = agreement(url, folder, args.agree, work) if args.agree else None
         if args.keep:
             write_result(result, args.keep, args.keep.with_suffix(".rejects.jsonl"))
@@ -168,7 +197,15 @@ def main() -> None:
             for k in ("accepted", "tries", "acceptance", "rewrite", "propose", "rejects_by_reason")
         },
         "requests": summary["requests"],
+        "prompt_tokens": summary["prompt_tokens"],
         "completion_tokens": summary["completion_tokens"],
+        "completion_tokens_per_s": round(summary["completion_tokens"] / seconds, 2),
+        "tokens_per_s": round((summary["prompt_tokens"] + summary["completion_tokens"]) / seconds, 1),
+        # the machine while it ran: its cores, the 1-minute load before and after, and the share of
+        # all cores' time that was busy (this run, its server and whatever else ran beside them)
+        "cores": os.cpu_count(),
+        "load_1min": [round(load_before[0], 2), round(load_after[0], 2)],
+        "cpu_busy": _busy_share(busy_before, busy_after),
         "agreement": agree,
     }
     print(json.dumps(out, indent=1))

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from fncall_data.cli.options import apply_options, request_options
+
 __all__ = ["eval_group"]
 
 _MODES = click.Choice(["strict", "bfcl"])
@@ -61,20 +63,7 @@ def _generate_options(fn: Any) -> Any:
             type=click.IntRange(1),
             help="openai: requests in flight.",
         ),
-        click.option(
-            "--timeout",
-            default=120.0,
-            show_default=True,
-            type=click.FloatRange(0, min_open=True),
-            help="openai: seconds per request.",
-        ),
-        click.option(
-            "--retries",
-            default=3,
-            show_default=True,
-            type=click.IntRange(0),
-            help="openai: retries per request.",
-        ),
+        *request_options(scope="openai: "),
         click.option(
             "--tools",
             "tools_mode",
@@ -113,9 +102,7 @@ def _generate_options(fn: Any) -> Any:
             "settings resumes without it).",
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return apply_options(options, fn)
 
 
 def _data_options(fn: Any) -> Any:

@@ -371,6 +371,27 @@ def test_reply_cleaning_and_the_cheap_checks() -> None:
         ("llm_echo", "the reply starts with the original text")
     ]
     assert rewrite_problems("Thanks!", "Thanks! You've been a great help.") == []
+    # what the embedded base model wrote and the checks above let through: a stray word in another
+    # script glued to the end, and a loop of a few words
+    assert rewrite_problems("Convert 5 feet to millimeters.", "5 feet to millimeters.转换") == [
+        ("llm_foreign_script", "letters in a script the original does not use: CJK")
+    ]
+    assert rewrite_problems(
+        "Reserve a car from 2026-08-03.", "Could I reserve a car from 2026-08-03?に向け"
+    ) == [("llm_foreign_script", "letters in a script the original does not use: CJK, HIRAGANA")]
+    assert (
+        rewrite_problems(
+            "Convert 5 feet to millimeters.", "Переведи 5 футов в миллиметры.", same_language=False
+        )
+        == []
+    )
+    assert rewrite_problems("Café near Zürich?", "Is there a café near Zürich?") == []
+    assert rewrite_problems("How many feet is 180 feet?", "180 feet? " + "quelqu's a? " * 5) == [
+        ("llm_degenerate", "'quelqu' 5 times, 0 in the original")
+    ]
+    assert (
+        rewrite_problems("Is SK1 on time, SK2, SK3?", "Is flight SK1 on time, flight SK2, flight SK3?") == []
+    )
     assert clean_reply("Book Noma for 4 people, please.\nRewrite this request formally.") == (
         "Book Noma for 4 people, please."
     )

@@ -15,15 +15,16 @@ from fncall_data.cli.main import cli
 from fncall_data.generate import GenerateConfig, generate, write_result
 
 from .llm_helpers import assert_all_verified, rows, run_generate
-from .serve_helpers import save_tiny_for_serving, transformers_serve
+from .serve_helpers import save_parrot_for_serving, save_tiny_for_serving, transformers_serve
 
 pytestmark = pytest.mark.slow
 
 # What a try the record checks refuse is rejected for: the LLM's cheap checks, then verify_draft's.
 LLM_REASONS = {
     "llm_empty", "llm_degenerate", "llm_fragment", "llm_too_long", "llm_unchanged", "llm_echo",
-    "llm_new_number", "llm_bad_json", "llm_error", "ungrounded_value", "template_leak", "duplicate",
-    "execution_error", "answers_mismatch", "result_not_reproducible", "invalid_record",
+    "llm_new_number", "llm_foreign_script", "llm_bad_json", "llm_error", "ungrounded_value",
+    "template_leak", "duplicate", "execution_error", "answers_mismatch", "result_not_reproducible",
+    "invalid_record",
 }  # fmt: skip
 
 
@@ -72,6 +73,81 @@ def test_generation_through_transformers_serve_writes_only_verified_records(
     assert again.read_bytes() == out.read_bytes()
     assert (tmp_path / "again.rejects.jsonl").read_bytes() == (tmp_path / "d.rejects.jsonl").read_bytes()
     assert (second["llm"]["requests"], second["llm"]["cached_requests"]) == (0, llm["requests"])
+
+
+#: One tool whose requests name a dish; the parrot's sentence names lasagna and no other.
+RECIPE_TOOLS = '''
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from fncall_data.tools import tool
+
+
+@tool
+class FindRecipe(BaseModel):
+    """Find a recipe for a dish."""
+
+    __phrasings__: ClassVar[tuple[str, ...]] = (
+        "Find a recipe for {dish}.",
+        "How do I cook {dish}?",
+        "Show me how to make {dish}.",
+    )
+    __pools__: ClassVar[dict[str, list[str]]] = {"dish": ["lasagna", "paella", "risotto"]}
+
+    dish: str
+
+    def run(self) -> dict[str, str]:
+        return {"recipe": f"{self.dish}: simmer, then serve."}
+
+
+TOOLS = [FindRecipe]
+'''
+PARROT = "Please find me a lasagna recipe."
+
+
+def test_through_a_real_server_a_grounded_rewrite_is_kept_and_ungrounded_ones_are_rejects(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """A model that says one sentence to every prompt: the rewrite of the first lasagna request is
+    taken (and verified in the file), a later lasagna request's is a duplicate of it, and the rewrite
+    of every paella or risotto request, which loses the dish, is an ungrounded_value reject."""
+    tools = tmp_path / "recipes.py"
+    tools.write_text(RECIPE_TOOLS)
+    root = tmp_path_factory.mktemp("parrot")
+    folder = save_parrot_for_serving(root / "parrot", PARROT)
+    out = tmp_path / "d.jsonl"
+    with transformers_serve(folder, root / "serve.log") as url:
+        code, output, summary = run_generate(
+            "--tools", str(tools), "--n", "6", "--seed", "2", "--mix", "simple=1", "-o", str(out),
+            "--llm", url, "--llm-model", str(folder), "--llm-temperature", "0", "--llm-propose", "0",
+            "--llm-attempts", "1", "--llm-max-tokens", "16",
+        )  # fmt: skip
+    assert code == 0, output
+    records = assert_all_verified(out, tools)
+    offline = [
+        json.loads(line)
+        for line in generate(GenerateConfig(n=6, seed=2, mix={"simple": 1.0}), str(tools)).lines
+    ]
+    dishes = [r["answers"][0]["arguments"]["dish"][0] for r in offline]
+    first = dishes.index("lasagna")
+    assert dishes.count("lasagna") >= 2 and len(set(dishes)) == 3  # the seed gives each case
+    rejects = {r["slot"]: r for r in rows(tmp_path / "d.rejects.jsonl") if "task" in r}
+    for slot, (record, before, dish) in enumerate(zip(records, offline, dishes, strict=True)):
+        if slot == first:
+            assert record["messages"][1]["content"] == PARROT and record["meta"]["llm"]["task"] == "rewrite"
+            assert record["messages"][2:] == before["messages"][2:] and slot not in rejects
+            continue
+        assert record == before  # its one try failed: the offline record stays
+        reason = "duplicate" if dish == "lasagna" else "ungrounded_value"
+        assert (rejects[slot]["reason"], rejects[slot]["llm_text"]) == (reason, [PARROT])
+        if reason == "ungrounded_value":
+            assert rejects[slot]["detail"] == f"find_recipe: dish={dish!r}"
+    assert len(rejects) == 5
+    llm = summary["llm"]
+    assert (llm["accepted"], llm["tries"], llm["requests"], llm["failed_requests"]) == (1, 6, 6, 0)
+    assert llm["rejects_by_reason"] == {"ungrounded_value": 6 - dishes.count("lasagna"),
+                                        "duplicate": dishes.count("lasagna") - 1}  # fmt: skip
 
 
 def test_the_openai_backend_on_the_server_agrees_with_hf_on_every_example(

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from fncall_data.cli.options import apply_options, request_options
+
 if TYPE_CHECKING:
     from fncall_data.generate import GenerateConfig
     from fncall_data.generate.llm import LLMConfig, LLMResult
@@ -45,37 +47,18 @@ def _connection_options(max_tokens: int) -> list[Callable[[Any], Any]]:
             type=click.IntRange(16),
             help="The longest reply asked for.",
         ),
-        click.option(
-            "--llm-timeout",
-            default=120.0,
-            show_default=True,
-            type=click.FloatRange(0, min_open=True),
-            help="Seconds per request before it is tried again.",
-        ),
-        click.option(
-            "--llm-retries",
-            default=3,
-            show_default=True,
-            type=click.IntRange(0),
-            help="Further tries of a request after a timeout, 429 or 5xx.",
-        ),
+        *request_options("llm-"),
     ]
-
-
-def _apply(options: list[Callable[[Any], Any]], fn: Any) -> Any:
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
 
 
 def connection_options(max_tokens: int) -> Callable[[Any], Any]:
     """Add the options that say where the LLM is and how to ask it (``max_tokens``: the default)."""
-    return lambda fn: _apply(_connection_options(max_tokens), fn)
+    return lambda fn: apply_options(_connection_options(max_tokens), fn)
 
 
 def llm_options(fn: Any) -> Any:
     """Add the ``--llm-*`` options of ``fncall data generate`` to a command."""
-    return _apply(
+    return apply_options(
         [
             *_connection_options(256),
             click.option(

@@ -313,7 +313,7 @@ class _Work:
             reply = self._ask(ask, self.config.seed, slot, attempt, index)
             text = clean_reply(reply)
             said.append(text or reply)
-            problems = rewrite_problems(message["content"], text)
+            problems = rewrite_problems(message["content"], text, same_language=style in STYLES)
             if problems:
                 return None, {}, problems, said
             message["content"] = text

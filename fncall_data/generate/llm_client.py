@@ -1,11 +1,11 @@
 """A small client for OpenAI-compatible chat endpoints, with retries, a disk cache and token counts.
 
-Only the standard library: ``urllib`` for HTTP, threads in the caller for concurrency. A request is
-retried with exponential backoff on a network error, a timeout, HTTP 408/409/429 or a 5xx. Three
-answers end the run at once with a :class:`~fncall_data.errors.FncallError` naming the URL, because no
-later request can do better: nothing listens there, the key is refused (401/403), or the URL or model
-does not exist (404). Anything else that fails is :class:`LLMRequestError`, which the caller turns
-into a rejected candidate.
+HTTP through :mod:`fncall_data.httpjson` (the standard library), threads in the caller for concurrency.
+A request is retried with exponential backoff on a network error, a timeout, HTTP 408/409/429 or a
+5xx. Three answers end the run at once with a :class:`~fncall_data.errors.FncallError` naming the URL,
+because no later request can do better: nothing listens there, the key is refused (401/403), or the
+URL or model does not exist (404). Anything else that fails is :class:`LLMRequestError`, which the
+caller turns into a rejected candidate.
 
 The cache keeps one small JSON file per request, named by a hash of the URL and the request body, and
 written the moment the reply arrives (temporary file, then rename). A rerun with the same cache makes
@@ -18,45 +18,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import os
 import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fncall_data.errors import FncallError
+from fncall_data.httpjson import GaveUp, Retryable, StatusError, post_json, send_json
 
 __all__ = ["LLMClient", "LLMRequestError", "Reply", "Usage"]
 
-log = logging.getLogger(__name__)
-
-_RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 _KEY_STATUS = frozenset({401, 403})
 
 
 class LLMRequestError(Exception):
     """One request failed for good (after its retries); the candidate that needed it is rejected."""
-
-
-class _Status(Exception):
-    """An HTTP error status and the start of its body."""
-
-    def __init__(self, code: int, detail: str) -> None:
-        super().__init__(f"HTTP {code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-
-class _Retryable(Exception):
-    """A failure that another try may not meet (overload, a timeout, a dropped connection)."""
-
-    def __init__(self, message: str, *, unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -195,16 +172,16 @@ class LLMClient:
         """
         url = f"{self.base_url}/models"
         try:
-            data = self._send(urllib.request.Request(url, headers=self._headers(), method="GET"))
-        except _Retryable as exc:
+            data = send_json(url, headers=self._headers(), timeout_s=self.timeout_s)
+        except Retryable as exc:
             if exc.unreachable:
                 raise _unreachable(url, str(exc)) from None
             return []
-        except _Status as exc:
+        except StatusError as exc:
             if exc.code in _KEY_STATUS:
                 raise self._refused(url, exc) from None
             return []  # some servers do not list models; the first real request will tell
-        except LLMRequestError:
+        except ValueError:
             return []
         items = data.get("data") if isinstance(data, dict) else None
         return [str(m.get("id")) for m in items if isinstance(m, dict)] if isinstance(items, list) else []
@@ -218,57 +195,32 @@ class LLMClient:
         return headers
 
     def _post(self, url: str, body: dict[str, Any]) -> Any:
-        data = json.dumps(body).encode()
-        error = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(min(8.0, self.backoff_s * 2 ** (attempt - 1)))
-            request = urllib.request.Request(url, data=data, headers=self._headers(), method="POST")
-            try:
-                return self._send(request)
-            except _Status as exc:
-                if exc.code in _KEY_STATUS:
-                    raise self._refused(url, exc) from None
-                if exc.code == 404:
-                    raise FncallError(
-                        f"the LLM endpoint {url} answered 404 (no such URL, or no model {self.model!r}): "
-                        f"{exc.detail}; give the server's /v1 URL and a model it serves"
-                    ) from None
-                if exc.code not in _RETRY_STATUS:
-                    raise LLMRequestError(f"HTTP {exc.code}: {exc.detail}") from None
-                error = f"HTTP {exc.code}: {exc.detail}"
-            except _Retryable as exc:
-                if exc.unreachable and attempt == self.retries:
-                    raise _unreachable(url, str(exc)) from None
-                error = str(exc)
-            log.warning("%s: try %d of %d failed: %s", url, attempt + 1, self.retries + 1, error)
-        raise LLMRequestError(f"gave up after {self.retries + 1} tries: {error}")
+        try:
+            return post_json(
+                url, body, headers=self._headers(), timeout_s=self.timeout_s, retries=self.retries,
+                backoff_s=self.backoff_s,
+            )  # fmt: skip
+        except StatusError as exc:
+            if exc.code in _KEY_STATUS:
+                raise self._refused(url, exc) from None
+            if exc.code == 404:
+                raise FncallError(
+                    f"the LLM endpoint {url} answered 404 (no such URL, or no model {self.model!r}): "
+                    f"{exc.detail}; give the server's /v1 URL and a model it serves"
+                ) from None
+            raise LLMRequestError(str(exc)) from None
+        except GaveUp as exc:
+            if exc.unreachable:
+                raise _unreachable(url, exc.last) from None
+            raise LLMRequestError(str(exc)) from None
+        except ValueError as exc:
+            raise LLMRequestError(str(exc)) from None
 
-    def _refused(self, url: str, exc: _Status) -> FncallError:
+    def _refused(self, url: str, exc: StatusError) -> FncallError:
         return FncallError(
             f"the LLM endpoint {url} refused the key (HTTP {exc.code}): {exc.detail}; "
             "set the variable named by --llm-key-env"
         )
-
-    def _send(self, request: urllib.request.Request) -> Any:
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                text = response.read().decode("utf-8")
-        except urllib.error.HTTPError as exc:
-            detail = " ".join(exc.read().decode("utf-8", errors="replace").split())[:300]
-            raise _Status(exc.code, detail) from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise _Retryable(f"timed out after {self.timeout_s:g} s") from None
-            raise _Retryable(str(exc.reason), unreachable=True) from None
-        except TimeoutError:
-            raise _Retryable(f"timed out after {self.timeout_s:g} s") from None
-        except ConnectionError as exc:  # reset or dropped mid-reply: the server is there, try again
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            raise LLMRequestError(f"the reply is not JSON: {text[:200]!r}") from None
 
     # --- cache ------------------------------------------------------------------------------------
 

@@ -4,14 +4,17 @@ Three requests: rewrite one user turn in another style or language (:func:`rewri
 propose a new request and its call for one tool (:func:`propose_messages`), and draft a tool spec
 from a one-line description (:func:`draft_tool_messages`). Each prompt carries a worked example,
 which small models need to follow the format at all. Replies are cleaned and given cheap checks here
-(empty, unchanged, degenerate, too long, numbers the original never said); the record-level checks
-(schema, grounding, execution, dedup) are :mod:`fncall_data.generate.verify`'s, the same as offline.
+(empty, unchanged, degenerate, too long, another script, numbers the original never said); the
+record-level checks (schema, grounding, execution, dedup) are :mod:`fncall_data.generate.verify`'s,
+the same as offline.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections import Counter
 from typing import Any
 
 from fncall_data.generate.spec import ToolSpec
@@ -129,10 +132,23 @@ def text_problems(text: str, *, longest: int = 1000) -> list[tuple[str, str]]:
     return []
 
 
-def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters in ``text``, by the first word of their Unicode names (LATIN, CJK,
+    HIRAGANA, CYRILLIC, ...)."""
+    return {unicodedata.name(c, "?").split(" ")[0] for c in text if c.isalpha()}
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(w.lower() for w in re.findall(r"[^\W\d_]{4,}", text))
+
+
+def rewrite_problems(original: str, rewrite: str, *, same_language: bool = True) -> list[tuple[str, str]]:
     """The reasons a rewrite is refused before the record checks: see :func:`text_problems`; a
     rewrite that is the original again, or starts with it (a base model's echo, then more words; for
-    a request of four words or more), or says a number the original does not.
+    a request of four words or more); one that says a word five times or more, and more than twice
+    as often as the original (a loop of a few words); with ``same_language`` (a style was asked for,
+    not a language), one with letters of a script the original has none of (a base model's stray
+    "转换" after the request); or one that says a number the original does not.
 
     Example:
         >>> rewrite_problems("Book Noma for 4 people.", "Could you book Noma for 5 people?")
@@ -146,6 +162,15 @@ def rewrite_problems(original: str, rewrite: str) -> list[tuple[str, str]]:
         return [("llm_unchanged", "the rewrite is the original text")]
     if len(before.split()) >= 4 and after.startswith(before.rstrip(".?!")):  # "Thanks!" may open one
         return [("llm_echo", "the reply starts with the original text")]
+    words = _words(original)
+    for word, times in _words(rewrite).most_common(1):
+        if times >= 5 and times > 2 * words[word]:
+            return [("llm_degenerate", f"{word!r} {times} times, {words[word]} in the original")]
+    foreign = sorted(_scripts(rewrite) - _scripts(original)) if same_language else []
+    if foreign:
+        return [
+            ("llm_foreign_script", f"letters in a script the original does not use: {', '.join(foreign)}")
+        ]
     said = {float(n) for n in _NUMBER.findall(original)}
     new = [n for n in _NUMBER.findall(rewrite) if float(n) not in said]
     if new:

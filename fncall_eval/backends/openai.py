@@ -1,4 +1,4 @@
-"""``openai``: any OpenAI-compatible server (vLLM, TGI, llama.cpp server, ...), with the standard library.
+"""``openai``: any OpenAI-compatible server (vLLM, TGI, llama.cpp server, ...), over HTTP JSON.
 
 Requests run concurrently in threads (``GenerateConfig.concurrency``); a request that fails with a
 network error, a timeout, HTTP 429 or a 5xx is retried with exponential backoff up to
@@ -17,16 +17,14 @@ offered tools' schemas; the decision to call stays the model's).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from fncall_data.errors import FncallError
+from fncall_data.httpjson import GaveUp, StatusError, post_json
 from fncall_data.profiles import get_profile
 from fncall_data.profiles.chat import chat_messages, chat_tools
 from fncall_data.turns import evaluated_turn
@@ -35,14 +33,6 @@ from fncall_eval.backends.base import Backend, GenerateConfig
 from fncall_eval.predictions import Prediction
 
 __all__ = ["OpenAIBackend", "create", "openai_messages"]
-
-log = logging.getLogger(__name__)
-
-_RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
-
-
-class _Retryable(Exception):
-    pass
 
 
 def openai_messages(record: Record) -> list[dict[str, Any]]:
@@ -105,45 +95,26 @@ class OpenAIBackend(Backend):
                 body.update(tool_choice="auto", parallel_tool_calls=True)
         return f"{base}/chat/completions", body
 
-    def _post(self, url: str, body: dict[str, Any]) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.config.timeout_s) as response:
-                return json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", errors="replace")[:300]
-            if exc.code in _RETRY_STATUS:
-                raise _Retryable(f"HTTP {exc.code}: {detail}") from None
-            raise RuntimeError(f"HTTP {exc.code} from {url}: {detail}") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
-
     def _one(self, record: Record, model: str) -> Prediction:
         started = time.perf_counter()
         try:
             url, body = self._body(record, model)
         except FncallError as exc:  # a record the profile cannot render is a failed row
             return Prediction(record.id, error=f"cannot render the prompt: {exc}")
-        error = ""
-        for attempt in range(self.config.retries + 1):
-            if attempt:
-                time.sleep(min(8.0, self.backoff_s * 2 ** (attempt - 1)))
-            try:
-                reply = self._post(url, body)
-                return self._prediction(record.id, reply, time.perf_counter() - started)
-            except _Retryable as exc:
-                error = str(exc)
-                log.warning("%s: try %d failed: %s", record.id, attempt + 1, error)
-            except (RuntimeError, ValueError, KeyError, IndexError, TypeError) as exc:
-                return Prediction(record.id, error=str(exc), seconds=time.perf_counter() - started)
-        return Prediction(
-            record.id,
-            error=f"gave up after {self.config.retries + 1} tries: {error}",
-            seconds=time.perf_counter() - started,
-        )
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        try:
+            reply = post_json(
+                url, body, headers=headers, timeout_s=self.config.timeout_s, retries=self.config.retries,
+                backoff_s=self.backoff_s, label=record.id,
+            )  # fmt: skip
+            return self._prediction(record.id, reply, time.perf_counter() - started)
+        except StatusError as exc:
+            error = f"HTTP {exc.code} from {url}: {exc.detail}"
+        except (GaveUp, ValueError, KeyError, IndexError, TypeError) as exc:
+            error = str(exc)
+        return Prediction(record.id, error=error, seconds=time.perf_counter() - started)
 
     def _prediction(self, ident: str, reply: Any, seconds: float) -> Prediction:
         choice = reply["choices"][0]
