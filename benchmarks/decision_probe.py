@@ -25,11 +25,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-
-def auc(positives: list[float], negatives: list[float]) -> float:
-    """The Mann-Whitney estimate of P(positive > negative), ties counting one half."""
-    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
-    return wins / (len(positives) * len(negatives))
+from fncall_eval.decision import auc, opener_probabilities, opener_token
 
 
 def bootstrap(positives: list[float], negatives: list[float], rounds: int = 2000) -> tuple[float, float]:
@@ -51,7 +47,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/decision_probe.json"))
     args = parser.parse_args()
 
-    import torch
     from peft import PeftModel
 
     from fncall_data.profiles import get_profile
@@ -65,9 +60,9 @@ def main() -> None:
     needs_call = [bool(r.answers) for r in records]
     loaded = load_model(args.model, profile=profile, device="cpu")
     tokenizer = loaded.tokenizer
-    # the first token of the opener: "<" when the tag is plain text (the embedded Gemma's tokenizer
-    # has no <tool_call> token), which no reply in words starts with in our data
-    opener = tokenizer.encode("<tool_call>", add_special_tokens=False)[:1]
+    # the first token of the opener: "<" when the tag is plain text (the embedded Gemma's tokenizer has
+    # no <tool_call> token), which no reply in words starts with in our data
+    opener = opener_token(tokenizer, profile)
     model: Any = loaded.model
     rows = []
     for index, adapter in enumerate([None, *args.adapters]):
@@ -78,14 +73,7 @@ def main() -> None:
             model.load_adapter(str(adapter), adapter_name=name)
             model.set_adapter(name)
         model.eval()
-        probabilities = []
-        with torch.inference_mode():
-            for prompt in prompts:
-                encoded = tokenizer(
-                    prompt, return_tensors="pt", add_special_tokens=True
-                )  # <bos>, as in evaluation
-                logits = model(**encoded, use_cache=False).logits[0, -1]
-                probabilities.append(float(torch.softmax(logits.float(), -1)[opener[0]]))
+        probabilities = opener_probabilities(model, tokenizer, prompts, opener)
         calls = [p for p, call in zip(probabilities, needs_call, strict=True) if call]
         quiet = [p for p, call in zip(probabilities, needs_call, strict=True) if not call]
         low, high = bootstrap(calls, quiet)

@@ -33,9 +33,12 @@ __all__ = [
     "FILE",
     "Decision",
     "apply_decision",
+    "auc",
     "calibrate",
     "choose_threshold",
     "load_decision",
+    "opener_probabilities",
+    "opener_token",
     "read_validation",
 ]
 
@@ -108,9 +111,13 @@ def choose_threshold(
     return round(best[1], 6), best[2], best[3]
 
 
-def _auc(probabilities: Sequence[float], needs_call: Sequence[bool]) -> float:
-    positives = [p for p, c in zip(probabilities, needs_call, strict=True) if c]
-    negatives = [p for p, c in zip(probabilities, needs_call, strict=True) if not c]
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """The Mann-Whitney estimate of P(positive > negative), ties counting one half.
+
+    Example:
+        >>> auc([0.9, 0.4], [0.4, 0.1])
+        0.875
+    """
     wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
 
@@ -163,7 +170,10 @@ def calibrate(backend: Any, adapter: str | Path, records: Sequence[Any], *, writ
     threshold, call_rate, decline_rate = choose_threshold(probabilities, needs_call)
     decision = Decision(
         profile=profile.name, token=token, threshold=threshold, records=len(records), calls=sum(needs_call),
-        call_rate=call_rate, decline_rate=decline_rate, auc=_auc(probabilities, needs_call),
+        call_rate=call_rate, decline_rate=decline_rate, auc=auc(
+            [p for p, c in zip(probabilities, needs_call, strict=True) if c],
+            [p for p, c in zip(probabilities, needs_call, strict=True) if not c],
+        ),
     )  # fmt: skip
     if write:
         from fncall_data.io import atomic_write
