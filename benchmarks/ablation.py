@@ -85,10 +85,20 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "no-call-50's adapter, calibrated",
     ),
+    "lr-2e-3": ({"requests": 1, "learning_rate": 2e-3}, None, "twice the peak learning rate (2e-3)"),
+    "lr-2e-3+calibrated": (
+        {"requests": 1, "learning_rate": 2e-3, "decision": "calibrated"},
+        None,
+        "lr-2e-3's adapter, calibrated",
+    ),
 }
 #: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
 #: they take that variant's trained folder when it is there instead of training it again
-TRAINS_LIKE = {"calibrated": "baseline", "no-call-50+calibrated": "no-call-50"}
+TRAINS_LIKE = {
+    "calibrated": "baseline",
+    "no-call-50+calibrated": "no-call-50",
+    "lr-2e-3+calibrated": "lr-2e-3",
+}
 
 
 def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable[[str, str], None]) -> None:
