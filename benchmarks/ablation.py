@@ -91,6 +91,12 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "lr-2e-3's adapter, calibrated",
     ),
+    "pairs": ({"requests": 1, "pairs": True}, None, "each missing-value record beside its minimal pair"),
+    "pairs+calibrated": (
+        {"requests": 1, "pairs": True, "decision": "calibrated"},
+        None,
+        "pairs' adapter, calibrated",
+    ),
 }
 #: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
 #: they take that variant's trained folder when it is there instead of training it again
@@ -98,6 +104,7 @@ TRAINS_LIKE = {
     "calibrated": "baseline",
     "no-call-50+calibrated": "no-call-50",
     "lr-2e-3+calibrated": "lr-2e-3",
+    "pairs+calibrated": "pairs",
 }
 
 

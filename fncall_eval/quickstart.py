@@ -109,6 +109,11 @@ class QuickstartConfig(BaseModel):
         description="Independent requests per training record, against one tool list (see "
         "fncall_data.generate.GenerateConfig.requests); the test set keeps one request a record.",
     )
+    pairs: bool = Field(
+        default=False,
+        description="Follow each missing-value training record with its minimal pair, the same request "
+        "with the value stated (fncall_data.generate.GenerateConfig.pairs); one request a record only.",
+    )
     reasoning: bool = Field(
         default=False,
         description="Write <think> reasoning in the generated data. Off by default: on a CPU budget it "
@@ -231,7 +236,11 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
         # and each request stacked before it ~85 more (three requests: 505 measured): 10% spare
         per_record = 340 + 85 * (config.requests - 1)
         wanted = max(200, int(steps * tokens_per_step / per_record * 1.1))
-        train_options = {"mix": _no_call_mix(config.no_call_share), "requests": config.requests}
+        train_options = {
+            "mix": _no_call_mix(config.no_call_share),
+            "requests": config.requests,
+            "pairs": config.pairs,
+        }
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
     if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
         folder.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,12 @@ __all__ = ["catalog", "generate"]
     help="Independent requests per record against one tool list, a call beside a refusal or question.",
 )
 @click.option(
+    "--pairs",
+    is_flag=True,
+    help="Follow each missing-value record with its minimal pair: the same request with the value stated, "
+    "and its call (one record more per missing-value record).",
+)
+@click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
     help="Where rejected candidates go, with reasons. Default: <output>.rejects.jsonl.",
@@ -57,6 +63,7 @@ def generate(
     workers: int,
     reasoning: bool,
     requests: int,
+    pairs: bool,
     rejects: str | None,
     as_json: bool,
     **llm_kw: Any,
@@ -74,6 +81,8 @@ def generate(
     from fncall_data.generate import DEFAULT_MIX, GenerateConfig, GenerateResult, parse_mix, write_result
     from fncall_data.generate import generate as run_generate
 
+    if pairs and requests > 1:
+        raise click.UsageError("--pairs needs one request a record (--requests 1)")
     config = GenerateConfig(
         n=n,
         seed=seed,
@@ -81,9 +90,14 @@ def generate(
         reasoning=reasoning,
         workers=workers,
         requests=requests,
+        pairs=pairs,
     )
     rejects_path = rejects or str(Path(output).with_suffix("")) + ".rejects.jsonl"
     llm = llm_config(llm_kw, output)
+    if llm is not None and pairs:
+        raise click.UsageError(
+            "--pairs keeps a twin's words equal to its record's, which --llm rewrites: use one"
+        )
     result: GenerateResult
     if llm is not None:
         result = run_with_llm(config, llm, tools)
@@ -103,7 +117,8 @@ def generate(
             json.dumps({"output": output, "rejects_file": rejects_path, **summary}, ensure_ascii=False)
         )
         return
-    click.echo(f"wrote {summary['records']} records to {output}")
+    paired = f" ({summary['pairs']} of them minimal pairs)" if summary["pairs"] else ""
+    click.echo(f"wrote {summary['records']} records{paired} to {output}")
     click.echo("by category: " + ", ".join(f"{k} {v}" for k, v in summary["categories"].items()))
     click.echo(f"tools called: {len(summary['tools'])} ({_top(summary['tools'])})")
     reasons = summary["rejects_by_reason"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fncall_data.generate.calls import BuildError, CallPlan, execute, plan_call, plan_with
+from fncall_data.generate.calls import BuildError, CallPlan, execute, plan_call, plan_with, stated_twin
 from fncall_data.generate.spec import ToolSpec
 from fncall_data.generate.text import (
     VERBS,
@@ -28,7 +28,7 @@ from fncall_data.generate.text import (
     surface,
 )
 
-__all__ = ["BUILDERS", "Draft", "ToolSet", "irrelevant_exchange"]
+__all__ = ["BUILDERS", "Draft", "ToolSet", "irrelevant_exchange", "stated_pair"]
 
 SYSTEM_PROMPTS = (
     "You are a helpful assistant with access to tools. Use a tool when it helps; ask if a required value "
@@ -114,6 +114,8 @@ class Draft:
     messages: list[dict[str, Any]]
     answers: list[dict[str, Any]]
     called: list[str]
+    #: missing_param only: the request's plan, from which :func:`stated_pair` builds its minimal pair
+    asked: CallPlan | None = None
 
 
 # --- pieces ---------------------------------------------------------------------------------------
@@ -401,7 +403,24 @@ def build_missing_param(ts: ToolSet, rng: random.Random, reasoning: bool) -> Dra
         turn["reasoning"] = (
             f"{spec.name} needs {plan.missing}, which the user did not give. I should ask, not guess."
         )
-    return Draft("missing_param", offered, [*_start(rng, plan.query), turn], [], [])
+    return Draft("missing_param", offered, [*_start(rng, plan.query), turn], [], [], asked=plan)
+
+
+def stated_pair(draft: Draft, rng: random.Random, reasoning: bool) -> Draft:
+    """A missing-value draft's minimal pair: the same system prompt and tools, the same request with
+    the missing value stated, and its call, so that the value is the only thing that differs.
+
+    Raises:
+        BuildError: ``draft`` leaves no value out, or its phrasing cannot state it.
+    """
+    if draft.asked is None:
+        raise BuildError("no_twin", f"a {draft.category} record leaves no value out")
+    plan = stated_twin(draft.asked, rng)
+    offered = draft.tools
+    why = _reason_one(plan, rng, len(offered) > 1) if reasoning else None
+    messages = [draft.messages[0], {"role": "user", "content": plan.query}, *_exchange([plan], rng, why, 1)]
+    category = "multiple" if len(offered) > 1 else "simple"
+    return Draft(category, offered, messages, _answers([plan]), [plan.spec.name])
 
 
 BUILDERS: dict[str, Callable[[ToolSet, random.Random, bool], Draft]] = {

@@ -20,7 +20,7 @@ from fncall_data.generate.pools import NoValue, sample_value, synthesize
 from fncall_data.generate.spec import ToolSpec
 from fncall_data.generate.text import Template, generic_templates, parse_template, render, surface
 
-__all__ = ["BuildError", "CallPlan", "execute", "missing_candidates", "plan_call", "plan_with"]
+__all__ = ["BuildError", "CallPlan", "execute", "missing_candidates", "plan_call", "plan_with", "stated_twin"]
 
 
 class BuildError(Exception):
@@ -53,9 +53,14 @@ def _full_templates(spec: ToolSpec) -> list[Template]:
 
 def missing_candidates(spec: ToolSpec) -> list[tuple[Template, str]]:
     """(template, required parameter) pairs where the parameter sits in a droppable segment alone."""
+    return [(template, name) for template, name, _ in _missing_phrasings(spec)]
+
+
+def _missing_phrasings(spec: ToolSpec) -> list[tuple[Template, str, Template]]:
+    """As :func:`missing_candidates`, each with the template it came from, which states the parameter."""
     required = set(spec.required)
     if not spec.phrasings:
-        return [(parse_template(""), name) for name in spec.required]
+        return [(parse_template(""), name, parse_template("")) for name in spec.required]
     out = []
     for template in map(parse_template, spec.phrasings):
         if not required <= template.slots:
@@ -64,12 +69,12 @@ def missing_candidates(spec: ToolSpec) -> list[tuple[Template, str]]:
         for optional, _, slots in template.segments:
             needed = [slot for slot in slots if slot in required]
             if optional and len(needed) == 1:
-                out.append((template, needed[0]))
+                out.append((template, needed[0], template))
                 droppable.add(needed[0])
         for name in sorted(required - droppable):
             derived = _without(template.text, name)
             if derived is not None:
-                out.append((parse_template(derived), name))
+                out.append((parse_template(derived), name, template))
     return out
 
 
@@ -135,11 +140,12 @@ def plan_call(
     """
     required = set(spec.required)
     dropped: str | None = None
+    full: Template | None = None  # with ``missing``: the template that states the dropped value too
     if missing:
-        pairs = missing_candidates(spec)
+        pairs = _missing_phrasings(spec)
         if not pairs:
             raise BuildError("no_missing_phrasing", spec.name)
-        template, dropped = rng.choice(pairs)
+        template, dropped, full = rng.choice(pairs)
     elif spec.phrasings:
         candidates = _full_templates(spec)
         if not candidates:
@@ -152,9 +158,14 @@ def plan_call(
         stated = [
             name for name in spec.properties if name in required or (name in optional and rng.random() < 0.3)
         ]
-        stated = [name for name in stated if name != dropped]
-        template = parse_template(rng.choice(generic_templates(spec, stated)))
-        keep = set(stated)
+        frames = generic_templates(spec, [name for name in stated if name != dropped])
+        index = rng.randrange(len(frames))
+        template = parse_template(frames[index])
+        if dropped is not None:
+            full = parse_template(
+                generic_templates(spec, [n for n in spec.properties if n in stated or n == dropped])[index]
+            )
+        keep = {name for name in stated if name != dropped}
     else:
         keep = set()
         for optional_segment, _, slots in template.segments:
@@ -166,7 +177,37 @@ def plan_call(
         args = _sample_args(spec, [name for name in spec.properties if name in keep], rng, avoid or {})
     except NoValue as exc:
         raise BuildError("no_value", str(exc)) from None
-    return plan_with(spec, template, args, rng, missing=dropped)
+    plan = plan_with(spec, template, args, rng, missing=dropped)
+    if full is not None:
+        plan.extra["full_template"] = full
+    return plan
+
+
+def stated_twin(plan: CallPlan, rng: random.Random) -> CallPlan:
+    """The plan of a missing-value request with that value stated: the same words, one phrase more.
+
+    Raises:
+        BuildError: the plan leaves nothing out, or no value could be sampled for it.
+    """
+    spec, name = plan.spec, plan.missing
+    if name is None or "full_template" not in plan.extra:
+        raise BuildError("no_twin", f"{spec.name}: the request leaves no value out")
+    try:
+        value = _sample_args(spec, [name], rng, {})[name]
+    except (NoValue, KeyError) as exc:
+        raise BuildError("no_value", f"{spec.name}.{name}: {exc}") from None
+    args = {
+        key: (value if key == name else plan.args[key])
+        for key in spec.properties
+        if key in plan.args or key == name
+    }
+    spoken = {**plan.spoken, name: surface(spec, name, value, rng)}
+    query = render(plan.extra["full_template"], set(args), spoken)
+    if spoken[name] not in query:
+        raise BuildError("no_twin", f"{spec.name}: the phrasing does not state {name}")
+    twin = CallPlan(spec=spec, args=args, spoken=spoken, query=query[:1].upper() + query[1:])
+    twin.extra["template"] = plan.extra["full_template"]
+    return twin
 
 
 def plan_with(

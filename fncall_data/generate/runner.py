@@ -22,10 +22,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fncall_data.errors import FncallError
-from fncall_data.generate.builders import BUILDERS, ToolSet
+from fncall_data.generate.builders import BUILDERS, Draft, ToolSet, stated_pair
 from fncall_data.generate.calls import BuildError
 from fncall_data.generate.spec import ToolSpec, catalog_specs, load_specs
 from fncall_data.generate.stack import stack
@@ -70,6 +70,18 @@ class GenerateConfig(BaseModel):
         "earlier request decides the other way (a call beside a refusal or a question), and the tool list "
         "is paid for once for several decisions.",
     )
+    pairs: bool = Field(
+        False,
+        description="Minimal pairs: each missing-value record is followed by its twin, the same request "
+        "with the value stated and its call (same tools and system prompt), so that the run writes one "
+        "record more per missing-value record than n. One request a record only.",
+    )
+
+    @model_validator(mode="after")
+    def _one_request_for_pairs(self) -> GenerateConfig:
+        if self.pairs and self.requests > 1:
+            raise ValueError("pairs needs one request a record (requests=1)")
+        return self
 
 
 @dataclass
@@ -82,6 +94,8 @@ class GenerateResult:
     tools: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     failed_slots: int = 0
+    #: minimal pairs written (``pairs``): records beyond the n slots
+    pairs: int = 0
 
     def summary(self) -> dict[str, Any]:
         """Counts per category and tool, and rejects per reason."""
@@ -92,6 +106,7 @@ class GenerateResult:
             "rejected": sum(self.reasons.values()),
             "rejects_by_reason": dict(self.reasons.most_common()),
             "failed_slots": self.failed_slots,
+            "pairs": self.pairs,
         }
 
 
@@ -157,6 +172,9 @@ class _Candidate:
     key: str
     called: list[str]
     rejects: list[tuple[str, str]]
+    #: with ``pairs``: the minimal pair that follows this candidate, and its own category
+    twin: _Candidate | None = None
+    category: str | None = None
 
 
 def build_candidate(
@@ -170,6 +188,20 @@ def build_candidate(
     except BuildError as exc:
         return _Candidate(slot, attempt, None, "", [], [(exc.reason, exc.detail)])
     record_id = f"{config.id_prefix}-{config.seed}-{slot:06d}"
+    candidate = _finished(draft, record_id, config, slot, attempt)
+    if candidate.line is not None and config.pairs and draft.asked is not None:
+        try:  # built after the record from the same generator, so pairs leave the record's bytes alone
+            twin = stated_pair(draft, rng, config.reasoning)
+        except BuildError as exc:
+            candidate.twin = _Candidate(slot, attempt, None, "", draft.called, [(exc.reason, exc.detail)])
+        else:
+            candidate.twin = _finished(twin, f"{record_id}-pair", config, slot, attempt)
+            candidate.twin.category = twin.category
+    return candidate
+
+
+def _finished(draft: Draft, record_id: str, config: GenerateConfig, slot: int, attempt: int) -> _Candidate:
+    """The verified record of ``draft`` as a candidate, with its dedup key, or its problems."""
     meta = {"source": "generated", "seed": config.seed, "tool_names": draft.called}
     record, problems = verify_draft(draft, record_id, meta)
     if record is None:
@@ -302,6 +334,8 @@ def _merge(
                 result.lines.append(candidate.line)
                 result.categories[categories[candidate.slot]] += 1
                 result.tools.update(candidate.called)
+                if candidate.twin is not None:
+                    _add_twin(candidate.twin, categories, seen, result)
                 break
             if not tries and candidate.attempt + 1 < _MAX_ATTEMPTS:
                 slot = candidate.slot
@@ -309,7 +343,21 @@ def _merge(
             elif not tries:
                 result.failed_slots += 1
         if progress is not None:
-            progress(len(result.lines), total)
+            progress(len(result.lines) - result.pairs, total)
+
+
+def _add_twin(twin: _Candidate, categories: Sequence[str], seen: set[str], result: GenerateResult) -> None:
+    """A minimal pair after its record; one that failed or repeats a record is a reject, not a retry."""
+    if twin.line is not None and twin.key in seen:
+        twin.rejects, twin.line = [("duplicate", "same tools, query and calls as an earlier record")], None
+    if twin.line is None:
+        _reject(result, twin, categories)
+        return
+    seen.add(twin.key)
+    result.lines.append(twin.line)
+    result.categories[twin.category or categories[twin.slot]] += 1
+    result.tools.update(twin.called)
+    result.pairs += 1
 
 
 def _reject(result: GenerateResult, candidate: _Candidate, categories: Sequence[str]) -> None:
@@ -319,7 +367,7 @@ def _reject(result: GenerateResult, candidate: _Candidate, categories: Sequence[
             {
                 "slot": candidate.slot,
                 "attempt": candidate.attempt,
-                "category": categories[candidate.slot],
+                "category": candidate.category or categories[candidate.slot],
                 "reason": reason,
                 "detail": detail,
                 "tools": candidate.called,
