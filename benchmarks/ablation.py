@@ -169,6 +169,8 @@ def main() -> None:
         marker = data / "prepared"
         if not marker.exists():
             _prepare(data / "train.jsonl", test_path, transform, say)
+            # the shared test set in the variant's folder too, so that validation records avoid its queries
+            shutil.copy(test_path, data / "test.jsonl")
             marker.write_text(name + "\n", encoding="utf-8")
         for replicate in range(args.replicates):
             # a replicate trains on the same records from another seed (LoRA init, data order)
