@@ -97,6 +97,11 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "pairs' adapter, calibrated",
     ),
+    "decision-x10+calibrated": (
+        {"requests": 1, "decision_weight": 10.0, "decision": "calibrated"},
+        None,
+        "the first token of each reply weighs 10 in the loss, calibrated",
+    ),
 }
 #: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
 #: they take that variant's trained folder when it is there instead of training it again

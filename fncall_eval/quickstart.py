@@ -109,6 +109,12 @@ class QuickstartConfig(BaseModel):
         description="Independent requests per training record, against one tool list (see "
         "fncall_data.generate.GenerateConfig.requests); the test set keeps one request a record.",
     )
+    decision_weight: float = Field(
+        default=1.0,
+        ge=1,
+        description="Loss weight of the first token of each model turn, where the reply decides between a "
+        "call and words (fncall_train.config.TrainConfig.decision_weight).",
+    )
     pairs: bool = Field(
         default=False,
         description="Follow each missing-value training record with its minimal pair, the same request "
@@ -360,6 +366,7 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
                 **common, max_steps=steps, max_minutes=config.train_minutes, max_length=config.max_length,
                 save_steps=steps, learning_rate=config.learning_rate, grad_accum=config.grad_accum,
                 lora_dropout=config.lora_dropout, schedule_by="minutes" if clock else "steps",
+                decision_weight=config.decision_weight,
                 min_steps=min(config.min_steps, steps) if clock and config.min_steps else None,
             )  # fmt: skip
             if clock:

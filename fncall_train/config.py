@@ -77,6 +77,12 @@ class TrainConfig(BaseModel):
         default="loss_positions",
         description="Compute the output layer only where the loss is taken, or at every position.",
     )
+    decision_weight: float = Field(
+        default=1.0,
+        ge=1,
+        description="Loss weight of the first token of each model turn, where the reply decides between "
+        "a call and words (1: as every other token). The loss stays divided by the token count.",
+    )
 
     # --- LoRA
     lora_r: int = Field(default=16, gt=0, description="LoRA rank.")

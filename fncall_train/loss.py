@@ -18,7 +18,12 @@ IGNORE_INDEX = -100
 
 
 def causal_lm_loss(
-    model: Any, inputs: dict[str, Any], *, only_loss_positions: bool, num_items_in_batch: Any = None
+    model: Any,
+    inputs: dict[str, Any],
+    *,
+    only_loss_positions: bool,
+    num_items_in_batch: Any = None,
+    decision_weight: float = 1.0,
 ) -> Any:
     """Next-token cross-entropy over the positions whose label is not -100.
 
@@ -29,6 +34,9 @@ def causal_lm_loss(
             as a plain ``model(labels=...)`` call would.
         num_items_in_batch: the loss tokens of the whole optimizer step (all micro-batches and ranks);
             when given, the sum is divided by it, else by this batch's count.
+        decision_weight: the weight of each turn's first trained token (one right after an untrained
+            one: where the model's reply begins, and decides between a call and words); the others
+            weigh 1, and the divisor stays the token count.
 
     Returns:
         The scalar loss tensor.
@@ -40,6 +48,10 @@ def causal_lm_loss(
     forward = {k: v for k, v in inputs.items() if k != "labels"}
     forward["use_cache"] = False
     targets = labels[:, 1:]
+    weights = None
+    if decision_weight != 1.0:
+        first = (targets != IGNORE_INDEX) & (labels[:, :-1] == IGNORE_INDEX)
+        weights = 1.0 + (decision_weight - 1.0) * first.float()
     if only_loss_positions:
         # union over the batch rows: one index list serves every row
         keep = (targets != IGNORE_INDEX).any(dim=0).nonzero().flatten()
@@ -47,14 +59,16 @@ def causal_lm_loss(
             keep = torch.zeros(1, dtype=torch.long, device=labels.device)
         logits = model(**forward, logits_to_keep=keep).logits
         targets = targets[:, keep]
+        weights = weights[:, keep] if weights is not None else None
     else:
         logits = model(**forward, logits_to_keep=0).logits[:, :-1]
-    total = F.cross_entropy(
+    losses = F.cross_entropy(
         logits.float().reshape(-1, logits.size(-1)),
         targets.reshape(-1),
         ignore_index=IGNORE_INDEX,
-        reduction="sum",
+        reduction="none",
     )
+    total = (losses * weights.reshape(-1)).sum() if weights is not None else losses.sum()
     if num_items_in_batch is None:
         return total / (targets != IGNORE_INDEX).sum().clamp(min=1)
     return total / num_items_in_batch
@@ -69,6 +83,7 @@ class SelectiveLossMixin:
     """
 
     only_loss_positions: bool = True
+    decision_weight: float = 1.0
     args: Any
     accelerator: Any
 
@@ -80,7 +95,11 @@ class SelectiveLossMixin:
         num_items_in_batch: Any = None,
     ) -> Any:
         loss = causal_lm_loss(
-            model, inputs, only_loss_positions=self.only_loss_positions, num_items_in_batch=num_items_in_batch
+            model,
+            inputs,
+            only_loss_positions=self.only_loss_positions,
+            num_items_in_batch=num_items_in_batch,
+            decision_weight=self.decision_weight,
         )
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes

@@ -230,3 +230,29 @@ def test_loss_at_loss_positions_equals_the_full_loss_and_packing_does_not_leak(t
             "position_ids": torch.cat([torch.arange(30), torch.arange(20)])[None],
         }
         assert torch.allclose(causal_lm_loss(model, packed, only_loss_positions=True), apart, atol=1e-5)
+
+
+def test_decision_weight_adds_weight_at_the_first_token_of_each_turn_only(tmp_path: Path) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from fncall_train.loss import causal_lm_loss
+    from fncall_train.models import load_model
+
+    model = load_model("tiny", cache_dir=tmp_path).model
+    ids = torch.randint(7, 600, (1, 40), generator=torch.Generator().manual_seed(1))
+    labels = ids.clone()
+    labels[:, :10] = -100  # a prompt, a turn of 10 tokens (10-19), another prompt, a turn from 30 on
+    labels[:, 20:30] = -100
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0, :-1]
+        each = F.cross_entropy(logits, labels[0, 1:], ignore_index=-100, reduction="none")
+        count = int((labels[:, 1:] != -100).sum())
+        # targets 9 and 29 are the tokens at positions 10 and 30: the first of each turn
+        expected = (each.sum() + 4 * (each[9] + each[29])) / count
+        for fast in (True, False):
+            weighted = causal_lm_loss(model, {"input_ids": ids, "labels": labels}, only_loss_positions=fast,
+                                      decision_weight=5.0)  # fmt: skip
+            assert torch.allclose(weighted, expected, atol=1e-5)
+        plain = causal_lm_loss(model, {"input_ids": ids, "labels": labels}, only_loss_positions=True)
+        assert torch.allclose(plain, each.sum() / count, atol=1e-5) and weighted > plain

@@ -69,6 +69,7 @@ def build(job: TrainJob) -> Any:
 
     class FncallTrainer(SelectiveLossMixin, Trainer):
         only_loss_positions = job.config.logits == "loss_positions"
+        decision_weight = job.config.decision_weight
 
     pad = job.tokenizer.pad_token_id
     rows = [{"input_ids": e.input_ids, "labels": e.labels} for e in job.examples]

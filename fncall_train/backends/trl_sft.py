@@ -24,6 +24,7 @@ def build(job: TrainJob) -> Any:
 
     class FncallSFTTrainer(SelectiveLossMixin, SFTTrainer):
         only_loss_positions = job.config.logits == "loss_positions"
+        decision_weight = job.config.decision_weight
 
     with _adapter_on_lm_head_allowed(job.model):
         return FncallSFTTrainer(
