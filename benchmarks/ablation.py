@@ -188,7 +188,7 @@ def main() -> None:
                 if not (run_config.output_dir / "data").is_dir():
                     shutil.copytree(data, run_config.output_dir / "data")
             twin = TRAINS_LIKE.get(name)
-            twin_train = args.out / (twin if replicate == 0 else f"{twin}-r{replicate}") / "train"
+            twin_train = args.out / f"{twin}{f'-r{replicate}' if replicate else ''}" / "train"
             if (
                 twin
                 and (twin_train / "fncall_run.json").is_file()
