@@ -12,6 +12,12 @@ the median probability in each class. An adapter whose AUC is high but whose gre
 
     python benchmarks/decision_probe.py runs/ablation/test.jsonl runs/ablation/baseline/train/adapter ...
     python benchmarks/decision_probe.py test.jsonl ADAPTER --model tiny      # a quick check of the script
+    python benchmarks/decision_probe.py val.jsonl ADAPTER --second-call     # after the first call: another?
+
+With ``--second-call`` the probe reads the next decision instead: the model's first reference call is
+written for it, and the number is the probability of the token that opens another call right where
+that call closes, separating the requests that ask for two or three calls from those that ask for
+one (records whose scored turn follows an earlier exchange are left out: their prior differs).
 
 Prints a Markdown table, one row per model (the base model first), and writes ``--out`` as JSON.
 """
@@ -44,6 +50,7 @@ def main() -> None:
     parser.add_argument("adapters", type=Path, nargs="*", help="Adapter folders to probe beside the base.")
     parser.add_argument("--model", default="embedded")
     parser.add_argument("--profile", default="gemma")
+    parser.add_argument("--second-call", action="store_true", help="Probe the decision after the first call.")
     parser.add_argument("--out", type=Path, default=Path("runs/decision_probe.json"))
     args = parser.parse_args()
 
@@ -56,13 +63,16 @@ def main() -> None:
 
     profile = get_profile(args.profile)
     records = [Record.model_validate_json(line) for line in args.test.read_text("utf-8").splitlines()]
-    prompts = [profile.prompt(r, evaluated_turn(r)) for r in records]
-    needs_call = [bool(r.answers) for r in records]
     loaded = load_model(args.model, profile=profile, device="cpu")
     tokenizer = loaded.tokenizer
-    # the first token of the opener: "<" when the tag is plain text (the embedded Gemma's tokenizer has
-    # no <tool_call> token), which no reply in words starts with in our data
-    opener = opener_token(tokenizer, profile)
+    if args.second_call:
+        prompts, needs_call, opener = _after_first_call(records, profile, tokenizer)
+    else:
+        prompts = [profile.prompt(r, evaluated_turn(r)) for r in records]
+        needs_call = [bool(r.answers) for r in records]
+        # the first token of the opener: "<" when the tag is plain text (the embedded Gemma's tokenizer
+        # has no <tool_call> token), which no reply in words starts with in our data
+        opener = opener_token(tokenizer, profile)
     model: Any = loaded.model
     rows = []
     for index, adapter in enumerate([None, *args.adapters]):
@@ -85,11 +95,43 @@ def main() -> None:
         print(f"probed {rows[-1]['model']}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    print("\n| model | AUC (95% CI) | median P(call opener), call right | where no call is right |")
+    what = ("median P(another call), more asked", "where one call is asked") if args.second_call else (
+        "median P(call opener), call right", "where no call is right")  # fmt: skip
+    print(f"\n| model | AUC (95% CI) | {what[0]} | {what[1]} |")
     print("|---|---|---|---|")
     for row in rows:
         print(f"| {row['model']} | {row['auc']:.2f} ({row['low']:.2f}–{row['high']:.2f}) | "
               f"{row['median_call']:.2f} | {row['median_no_call']:.2f} |")  # fmt: skip
+
+
+def _after_first_call(records: list[Any], profile: Any, tokenizer: Any) -> tuple[list[str], list[bool], int]:
+    """Each call record's prompt with its first reference call written up to where another call can
+    follow, whether more calls are asked, and the token that opens the next call there.
+
+    Tag texts can merge across the boundary (Gemma writes ``</tool_call><tool_call>`` with a ``><``
+    token), so the decision point is where the tokens of "close, open" and "close, end of turn" part.
+    """
+    from fncall_data.turns import evaluated_turn
+
+    syntax = profile.call_syntax
+    more = tokenizer.encode(syntax.close + syntax.open, add_special_tokens=False)
+    stop = tokenizer.encode(syntax.close + profile.stop_strings[0], add_special_tokens=False)
+    split = next(i for i, (a, b) in enumerate(zip(more, stop, strict=False)) if a != b)
+    closing = tokenizer.decode(more[:split])  # "</tool_call" for the Gemma profile
+    prompts, asks_more = [], []
+    for record in records:
+        turn = evaluated_turn(record)
+        calls = record.messages[turn].tool_calls or ()
+        if not calls or any(m.role == "assistant" for m in record.messages[:turn]):
+            continue
+        prompt = profile.prompt(record, turn)
+        text = profile.render(record)
+        first_close = text.find(syntax.close, len(prompt))
+        if not text.startswith(prompt) or first_close < 0:
+            continue
+        prompts.append(text[:first_close] + closing)
+        asks_more.append(len(calls) > 1)
+    return prompts, asks_more, more[split]
 
 
 if __name__ == "__main__":
