@@ -31,6 +31,7 @@ def test_seed_recipe_is_the_tutorial_mapped_to_current_names() -> None:
         "overlong": "drop",
         "packing": "wrapped",
         "logits": "all",
+        "decision_weight": 1.0,
         "lora_r": 16,
         "lora_alpha": 64,
         "lora_dropout": 0.05,

@@ -161,10 +161,8 @@ def plan_call(
         frames = generic_templates(spec, [name for name in stated if name != dropped])
         index = rng.randrange(len(frames))
         template = parse_template(frames[index])
-        if dropped is not None:
-            full = parse_template(
-                generic_templates(spec, [n for n in spec.properties if n in stated or n == dropped])[index]
-            )
+        if dropped is not None:  # the same frame, stating the dropped value among the others
+            full = parse_template(generic_templates(spec, stated)[index])
         keep = {name for name in stated if name != dropped}
     else:
         keep = set()
