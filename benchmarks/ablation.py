@@ -126,6 +126,11 @@ def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable
     say("data", f"{len(records)} training records after {len(lines) - len(records)} that ask a test question")
 
 
+def _folder(variant: str, replicate: int) -> str:
+    """The run folder of a variant's replicate: ``baseline``, ``baseline-r1``, ..."""
+    return variant if replicate == 0 else f"{variant}-r{replicate}"
+
+
 def _cell(hits: int, n: int) -> str:
     if n == 0:
         return "–"
@@ -182,15 +187,14 @@ def main() -> None:
             run = name if replicate == 0 else f"{name}#{replicate}"
             run_config = config
             if replicate:
-                run_config = config.model_copy(
-                    update={"output_dir": args.out / run.replace("#", "-r"), "seed": config.seed + replicate}
-                )
+                folder = args.out / _folder(name, replicate)
+                run_config = config.model_copy(update={"output_dir": folder, "seed": config.seed + replicate})
                 if not (run_config.output_dir / "data").is_dir():
                     shutil.copytree(data, run_config.output_dir / "data")
             twin = TRAINS_LIKE.get(name)
-            twin_train = args.out / f"{twin}{f'-r{replicate}' if replicate else ''}" / "train"
+            twin_train = args.out / _folder(twin, replicate) / "train" if twin else None
             if (
-                twin
+                twin_train is not None
                 and (twin_train / "fncall_run.json").is_file()
                 and not (run_config.output_dir / "train").exists()
             ):

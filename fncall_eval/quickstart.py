@@ -462,15 +462,17 @@ def _evaluate(
     out: Path,
     mode: str,
     say: Notify,
-    adapters: Sequence[Path] = (),
+    adapters: Sequence[Path] | None = None,
     include_base: bool = True,
 ) -> Any:
-    """Score the base model and ``adapters`` (default: the quickstart's adapter) on ``data``."""
+    """Score the base model and ``adapters`` (None: the quickstart's adapter; empty: none) on ``data``."""
     from fncall_eval.backends import GenerateConfig
     from fncall_eval.run import RunConfig, run_eval
     from fncall_train.models import cache_root
 
-    chosen = tuple(os.fspath(a) for a in adapters) or (os.fspath(config.output_dir / "train" / "adapter"),)
+    if adapters is None:
+        adapters = [config.output_dir / "train" / "adapter"]
+    chosen = tuple(os.fspath(a) for a in adapters)
     generate = GenerateConfig(
         model=config.model, batch_size=config.batch_size, max_new_tokens=config.max_new_tokens,
         constrained=config.constrained, decision=config.decision,
