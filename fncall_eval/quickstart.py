@@ -115,6 +115,12 @@ class QuickstartConfig(BaseModel):
         description="Loss weight of the first token of each model turn, where the reply decides between a "
         "call and words (fncall_train.config.TrainConfig.decision_weight).",
     )
+    lora_layers: int | None = Field(
+        default=None,
+        gt=0,
+        description="LoRA on the top N decoder layers only (fncall_train.config.TrainConfig.lora_layers): "
+        "the backward pass stops at the lowest adapted layer, so a step costs less. None: every layer.",
+    )
     pairs: bool = Field(
         default=False,
         description="Follow each missing-value training record with its minimal pair, the same request "
@@ -366,7 +372,7 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
                 **common, max_steps=steps, max_minutes=config.train_minutes, max_length=config.max_length,
                 save_steps=steps, learning_rate=config.learning_rate, grad_accum=config.grad_accum,
                 lora_dropout=config.lora_dropout, schedule_by="minutes" if clock else "steps",
-                decision_weight=config.decision_weight,
+                decision_weight=config.decision_weight, lora_layers=config.lora_layers,
                 min_steps=min(config.min_steps, steps) if clock and config.min_steps else None,
             )  # fmt: skip
             if clock:

@@ -103,6 +103,13 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Independent requests per training record against one tool list (the test set keeps one).",
 )
 @click.option(
+    "--lora-layers",
+    type=int,
+    default=None,
+    help="LoRA on the top N decoder layers only: a cheaper step, so more steps in the minutes "
+    "(default: every layer).",
+)
+@click.option(
     "--full/--budget",
     default=None,
     help="--full: the default recipe as it is (one epoch on --full-records records, no time budget); "
