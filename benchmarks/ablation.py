@@ -104,6 +104,16 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "the first token of each reply weighs 10 in the loss, calibrated",
     ),
+    "calibrated+constrained": (
+        {"requests": 1, "decision": "calibrated", "constrained": True},
+        None,
+        "the calibrated baseline, its calls held to their tool schemas while decoding (docs/constrained.md)",
+    ),
+    "opener+calibrated": (
+        {"requests": 1, "decision": "calibrated"},
+        _opener,
+        "opener's adapter, calibrated: one sure first token on each side, the threshold set on purpose",
+    ),
     "lora-9+calibrated": (
         {"requests": 1, "lora_layers": 9, "decision": "calibrated"},
         None,
@@ -121,6 +131,8 @@ STEP_FACTOR = {"lora-9x1.36+calibrated": 1.36}
 #: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
 #: they take that variant's trained folder when it is there instead of training it again
 TRAINS_LIKE = {
+    "opener+calibrated": "opener",
+    "calibrated+constrained": "baseline",
     "calibrated": "baseline",
     "no-call-50+calibrated": "no-call-50",
     "lr-2e-3+calibrated": "lr-2e-3",

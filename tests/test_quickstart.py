@@ -204,3 +204,24 @@ def test_a_calibrated_decision_is_chosen_on_validation_records_and_used(
     assert stamp["settings"]["call_threshold"] == saved["threshold"]
     base_stamp = json.loads((out / "eval" / "predictions" / "base.fingerprint.json").read_text())
     assert "call_threshold" not in base_stamp["settings"]
+
+
+def test_lora_layers_reach_the_training_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fncall_train.run as run_module
+    from fncall_eval.quickstart import _train
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def capture(config: object, progress: object = None) -> None:
+        seen.append(config)
+        raise Stop
+
+    monkeypatch.setattr(run_module, "train", capture)
+    for layers in (1, None):
+        config = QuickstartConfig(output_dir=tmp_path / str(layers), model="tiny", steps=2, lora_layers=layers)
+        with pytest.raises(Stop):
+            _train(config, 2, lambda stage, text: None)
+    assert [c.lora_layers for c in seen] == [1, None]  # type: ignore[attr-defined]
