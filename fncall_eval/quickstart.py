@@ -20,6 +20,7 @@ up where it stopped; the evaluation itself resumes per example.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import math
@@ -143,8 +144,12 @@ class QuickstartConfig(BaseModel):
         default=200, ge=8, description="Longest generated answer, in tokens (three parallel calls take ~170)."
     )
     constrained: bool = Field(
-        default=False,
-        description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra).",
+        default=True,
+        description="Evaluate with schema-constrained calls (docs/constrained.md; the constrained extra): "
+        "the model still decides whether to call, which tool and which values, and each call it opens "
+        "follows the offered tools' schemas. On by default: over two seeds of the data ablation it took "
+        "single-call exact match from 9/76 to 22/76 on the same adapters (13 gained, none lost; "
+        "docs/data.md).",
     )
     decision: Literal["greedy", "calibrated"] = Field(
         default="calibrated",
@@ -184,6 +189,12 @@ def run_quickstart(config: QuickstartConfig, notify: Notify | None = None) -> Qu
         ['held-out tools', 'training tools']
     """
     say: Notify = notify or (lambda stage, text: log.info("%s: %s", stage, text))
+    if config.constrained:  # before the training, not after it
+        from fncall_eval.constrained import INSTALL
+
+        if importlib.util.find_spec("llguidance") is None:
+            raise FncallError(f"the evaluation holds calls to their schemas with llguidance: {INSTALL}, "
+                              "or run with --unconstrained")  # fmt: skip
     out = config.output_dir
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}

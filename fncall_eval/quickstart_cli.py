@@ -130,9 +130,11 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Longest generated answer, in tokens.",
 )
 @click.option(
-    "--constrained",
-    is_flag=True,
-    help='Evaluate with schema-constrained calls (pip install "fncall[constrained]").',
+    "--constrained/--unconstrained",
+    default=_D["constrained"],
+    show_default=True,
+    help="Hold each call the model opens to the offered tools' schemas while it is written (the "
+    "constrained extra; docs/constrained.md); --unconstrained: the model's own tokens.",
 )
 @click.option(
     "--decision",

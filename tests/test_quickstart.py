@@ -204,6 +204,8 @@ def test_a_calibrated_decision_is_chosen_on_validation_records_and_used(
     assert stamp["settings"]["call_threshold"] == saved["threshold"]
     base_stamp = json.loads((out / "eval" / "predictions" / "base.fingerprint.json").read_text())
     assert "call_threshold" not in base_stamp["settings"]
+    # calls are held to their schemas by default, for the base model and the adapter alike
+    assert "constrained" in stamp["settings"] and "constrained" in base_stamp["settings"]
 
 
 def test_lora_layers_reach_the_training_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,7 +223,25 @@ def test_lora_layers_reach_the_training_run(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(run_module, "train", capture)
     for layers in (1, None):
-        config = QuickstartConfig(output_dir=tmp_path / str(layers), model="tiny", steps=2, lora_layers=layers)
+        config = QuickstartConfig(
+            output_dir=tmp_path / str(layers), model="tiny", steps=2, lora_layers=layers
+        )
         with pytest.raises(Stop):
             _train(config, 2, lambda stage, text: None)
     assert [c.lora_layers for c in seen] == [1, None]  # type: ignore[attr-defined]
+
+
+def test_without_the_engine_a_constrained_quickstart_stops_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from fncall_data.errors import FncallError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llguidance" else real(name, *a)
+    )
+    with pytest.raises(FncallError, match="--unconstrained"):
+        run_quickstart(QuickstartConfig(output_dir=tmp_path / "qs", model="tiny", steps=2))
+    assert not (tmp_path / "qs").exists()  # nothing generated, nothing trained
