@@ -10,7 +10,8 @@ adapter scored side by side on new queries for the training tools and on tools h
   adapter's call threshold is set (``decision="calibrated"``; never the test set);
 - ``train/``: the ``fncall train`` run folder (adapter, tokenizer, ``fncall_run.json``; with a
   calibrated decision, ``adapter/fncall_decision.json``);
-- ``eval/``: the ``fncall eval run`` folder (predictions, scores, ``report.html``);
+- ``eval/``: the ``fncall eval run`` folder (predictions, scores, ``report.html``), every call held to
+  its tool schemas while written (``constrained``, on by default);
 - ``bfcl/``: a sample of BFCL categories scored with BFCL's rules, when the BFCL data is at hand;
 - ``quickstart.json``: the summary (per model and group) and each stage's wall time.
 

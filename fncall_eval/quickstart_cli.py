@@ -154,7 +154,8 @@ def quickstart(**options: Any) -> None:
        (warm-up and decay follow the clock);
     3. decision: the adapter's call threshold, set on validation records of the training tools
        (--decision calibrated, the default);
-    4. eval: the base model and the adapter side by side; the report is OUTPUT_DIR/eval/report.html;
+    4. eval: the base model and the adapter side by side, their calls held to the tool schemas
+       (--unconstrained: the models' own tokens); the report is OUTPUT_DIR/eval/report.html;
     5. bfcl: a sample of simple_python, multiple, parallel and irrelevance, scored with BFCL's rules,
        when the bfcl-eval wheel is in .cache/bfcl (bash scripts/fetch_bfcl.sh).
 
