@@ -109,6 +109,11 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "the calibrated baseline, its calls held to their tool schemas while decoding (docs/constrained.md)",
     ),
+    "stack3+calibrated": (
+        {"requests": 3, "decision": "calibrated"},
+        None,
+        "stack3's adapter, calibrated",
+    ),
     "opener+calibrated": (
         {"requests": 1, "decision": "calibrated"},
         _opener,
@@ -132,6 +137,7 @@ STEP_FACTOR = {"lora-9x1.36+calibrated": 1.36}
 #: they take that variant's trained folder when it is there instead of training it again
 TRAINS_LIKE = {
     "opener+calibrated": "opener",
+    "stack3+calibrated": "stack3",
     "calibrated+constrained": "baseline",
     "calibrated": "baseline",
     "no-call-50+calibrated": "no-call-50",

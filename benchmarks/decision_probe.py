@@ -19,6 +19,11 @@ written for it, and the number is the probability of the token that opens anothe
 that call closes, separating the requests that ask for two or three calls from those that ask for
 one (records whose scored turn follows an earlier exchange are left out: their prior differs).
 
+With ``--forced-call`` the number is read from more than the first token: the model is made to open a
+call (the opener written for it) and writes the rest greedily, and the score is the mean log-probability
+of the tokens it writes up to the closing tag. A model that calls a tool for a request no tool fits, or
+invents a value the user never gave, may be less sure of that call than of one the request supports.
+
 Prints a Markdown table, one row per model (the base model first), and writes ``--out`` as JSON.
 """
 
@@ -51,6 +56,9 @@ def main() -> None:
     parser.add_argument("--model", default="embedded")
     parser.add_argument("--profile", default="gemma")
     parser.add_argument("--second-call", action="store_true", help="Probe the decision after the first call.")
+    parser.add_argument(
+        "--forced-call", action="store_true", help="Score the call the model writes when made to call."
+    )
     parser.add_argument("--out", type=Path, default=Path("runs/decision_probe.json"))
     args = parser.parse_args()
 
@@ -83,7 +91,10 @@ def main() -> None:
             model.load_adapter(str(adapter), adapter_name=name)
             model.set_adapter(name)
         model.eval()
-        probabilities = opener_probabilities(model, tokenizer, prompts, opener)
+        if args.forced_call:
+            probabilities = _forced_call_scores(model, tokenizer, prompts, profile.call_syntax)
+        else:
+            probabilities = opener_probabilities(model, tokenizer, prompts, opener)
         calls = [p for p, call in zip(probabilities, needs_call, strict=True) if call]
         quiet = [p for p, call in zip(probabilities, needs_call, strict=True) if not call]
         low, high = bootstrap(calls, quiet)
@@ -97,11 +108,36 @@ def main() -> None:
     args.out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     what = ("median P(another call), more asked", "where one call is asked") if args.second_call else (
         "median P(call opener), call right", "where no call is right")  # fmt: skip
+    if args.forced_call:
+        what = ("median mean log-prob of the forced call, call right", "where no call is right")
     print(f"\n| model | AUC (95% CI) | {what[0]} | {what[1]} |")
     print("|---|---|---|---|")
     for row in rows:
         print(f"| {row['model']} | {row['auc']:.2f} ({row['low']:.2f}–{row['high']:.2f}) | "
               f"{row['median_call']:.2f} | {row['median_no_call']:.2f} |")  # fmt: skip
+
+
+def _forced_call_scores(model: Any, tokenizer: Any, prompts: list[str], syntax: Any) -> list[float]:
+    """For each prompt, the mean log-probability of the tokens the model writes greedily after the call
+    opener is written for it, up to the closing tag (at most 96 tokens; one prompt at a time)."""
+    import torch
+
+    values = []
+    with torch.inference_mode():
+        for prompt in prompts:
+            encoded = tokenizer(prompt + syntax.open, return_tensors="pt", add_special_tokens=True)
+            out = model.generate(
+                **encoded, max_new_tokens=96, do_sample=False, output_scores=True,
+                return_dict_in_generate=True, stop_strings=[syntax.close], tokenizer=tokenizer,
+                pad_token_id=tokenizer.pad_token_id,
+            )  # fmt: skip
+            new = out.sequences[0, encoded["input_ids"].shape[1] :]
+            logs = [
+                float(torch.log_softmax(step[0].float(), -1)[token])
+                for step, token in zip(out.scores, new, strict=True)
+            ]
+            values.append(sum(logs) / len(logs) if logs else 0.0)
+    return values
 
 
 def _after_first_call(records: list[Any], profile: Any, tokenizer: Any) -> tuple[list[str], list[bool], int]:
