@@ -70,54 +70,20 @@ def _opener(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-#: name -> (QuickstartConfig changes, a transform of each training record or None, what it tests)
-VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
+#: name -> (QuickstartConfig changes, a transform of each training record or None, what it tests): the
+#: variants that train an adapter of their own
+_TRAINED: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
     "baseline": ({"requests": 1}, None, "one request a record: the quickstart's short run before stacking"),
     "opener": ({"requests": 1}, _opener, "no-call replies open the same short way"),
     "no-call-50": ({"requests": 1, "no_call_share": 0.5}, None, "half the records need no call (not 30%)"),
     "opener+50": ({"requests": 1, "no_call_share": 0.5}, _opener, "both"),
     "stack3": ({"requests": 3}, None, "three requests against one tool list a record, call beside no call"),
-    "calibrated": (
-        {"requests": 1, "decision": "calibrated"},
-        None,
-        "the baseline's adapter, its call threshold chosen on validation records of the training tools",
-    ),
-    "no-call-50+calibrated": (
-        {"requests": 1, "no_call_share": 0.5, "decision": "calibrated"},
-        None,
-        "no-call-50's adapter, calibrated",
-    ),
     "lr-2e-3": ({"requests": 1, "learning_rate": 2e-3}, None, "twice the peak learning rate (2e-3)"),
-    "lr-2e-3+calibrated": (
-        {"requests": 1, "learning_rate": 2e-3, "decision": "calibrated"},
-        None,
-        "lr-2e-3's adapter, calibrated",
-    ),
     "pairs": ({"requests": 1, "pairs": True}, None, "each missing-value record beside its minimal pair"),
-    "pairs+calibrated": (
-        {"requests": 1, "pairs": True, "decision": "calibrated"},
-        None,
-        "pairs' adapter, calibrated",
-    ),
     "decision-x10+calibrated": (
         {"requests": 1, "decision_weight": 10.0, "decision": "calibrated"},
         None,
         "the first token of each reply weighs 10 in the loss, calibrated",
-    ),
-    "calibrated+constrained": (
-        {"requests": 1, "decision": "calibrated", "constrained": True},
-        None,
-        "the calibrated baseline, its calls held to their tool schemas while decoding (docs/constrained.md)",
-    ),
-    "stack3+calibrated": (
-        {"requests": 3, "decision": "calibrated"},
-        None,
-        "stack3's adapter, calibrated",
-    ),
-    "opener+calibrated": (
-        {"requests": 1, "decision": "calibrated"},
-        _opener,
-        "opener's adapter, calibrated: one sure first token on each side, the threshold set on purpose",
     ),
     "lora-9+calibrated": (
         {"requests": 1, "lora_layers": 9, "decision": "calibrated"},
@@ -130,20 +96,43 @@ VARIANTS: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         "lora-9 for the steps its cheaper step buys in the baseline's time (1.36 times), calibrated",
     ),
 }
+_CALIBRATED = {"decision": "calibrated"}
+#: name -> (the variant it trains exactly as, what its evaluation changes, what it tests): the same data,
+#: seed and steps, so it takes that variant's trained folder when it is there instead of training again
+_TWINS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "calibrated": (
+        "baseline",
+        _CALIBRATED,
+        "the baseline's adapter, its call threshold chosen on validation records of the training tools",
+    ),
+    "no-call-50+calibrated": ("no-call-50", _CALIBRATED, "no-call-50's adapter, calibrated"),
+    "lr-2e-3+calibrated": ("lr-2e-3", _CALIBRATED, "lr-2e-3's adapter, calibrated"),
+    "pairs+calibrated": ("pairs", _CALIBRATED, "pairs' adapter, calibrated"),
+    "calibrated+constrained": (
+        "baseline",
+        {**_CALIBRATED, "constrained": True},
+        "the calibrated baseline, its calls held to their tool schemas while decoding (docs/constrained.md)",
+    ),
+    "stack3+calibrated": ("stack3", _CALIBRATED, "stack3's adapter, calibrated"),
+    "opener+calibrated": (
+        "opener",
+        _CALIBRATED,
+        "opener's adapter, calibrated: one sure first token on each side, the threshold set on purpose",
+    ),
+}
+#: every variant: name -> (QuickstartConfig changes, transform, what it tests)
+VARIANTS = {
+    **_TRAINED,
+    **{
+        name: ({**_TRAINED[twin][0], **evaluation}, _TRAINED[twin][1], what)
+        for name, (twin, evaluation, what) in _TWINS.items()
+    },
+}
+#: variants that train exactly as another and differ only in evaluation
+TRAINS_LIKE = {name: twin for name, (twin, _, _) in _TWINS.items()}
 #: a variant's steps as a multiple of --steps: a cheaper step buys more of them in the same minutes.
 #: lora-9's runs took 243 s for 69 steps where the baseline's took 330 s on the same quiet machine.
 STEP_FACTOR = {"lora-9x1.36+calibrated": 1.36}
-#: variants that train exactly as another (same data, seed and steps) and differ only in evaluation:
-#: they take that variant's trained folder when it is there instead of training it again
-TRAINS_LIKE = {
-    "opener+calibrated": "opener",
-    "stack3+calibrated": "stack3",
-    "calibrated+constrained": "baseline",
-    "calibrated": "baseline",
-    "no-call-50+calibrated": "no-call-50",
-    "lr-2e-3+calibrated": "lr-2e-3",
-    "pairs+calibrated": "pairs",
-}
 
 
 def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable[[str, str], None]) -> None:
