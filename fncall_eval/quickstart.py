@@ -21,7 +21,6 @@ up where it stopped; the evaluation itself resumes per example.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -191,11 +190,12 @@ def run_quickstart(config: QuickstartConfig, notify: Notify | None = None) -> Qu
     """
     say: Notify = notify or (lambda stage, text: log.info("%s: %s", stage, text))
     if config.constrained:  # before the training, not after it
-        from fncall_eval.constrained import INSTALL
+        from fncall_eval.constrained import require_engine
 
-        if importlib.util.find_spec("llguidance") is None:
-            raise FncallError(f"the evaluation holds calls to their schemas with llguidance: {INSTALL}, "
-                              "or run with --unconstrained")  # fmt: skip
+        try:
+            require_engine()
+        except FncallError as exc:
+            raise FncallError(f"{exc}, or run with --unconstrained") from None
     out = config.output_dir
     out.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
