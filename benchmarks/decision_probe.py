@@ -92,11 +92,11 @@ def main() -> None:
             model.set_adapter(name)
         model.eval()
         if args.forced_call:
-            probabilities = _forced_call_scores(model, tokenizer, prompts, profile.call_syntax)
+            scores = _forced_call_scores(model, tokenizer, prompts, profile.call_syntax)
         else:
-            probabilities = opener_probabilities(model, tokenizer, prompts, opener)
-        calls = [p for p, call in zip(probabilities, needs_call, strict=True) if call]
-        quiet = [p for p, call in zip(probabilities, needs_call, strict=True) if not call]
+            scores = opener_probabilities(model, tokenizer, prompts, opener)
+        calls = [p for p, call in zip(scores, needs_call, strict=True) if call]
+        quiet = [p for p, call in zip(scores, needs_call, strict=True) if not call]
         low, high = bootstrap(calls, quiet)
         rows.append({
             "model": "base" if adapter is None else str(adapter), "auc": auc(calls, quiet), "low": low,
