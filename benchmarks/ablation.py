@@ -95,6 +95,11 @@ _TRAINED: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         None,
         "lora-9 for the steps its cheaper step buys in the baseline's time (1.36 times), calibrated",
     ),
+    "asks-2x+calibrated+constrained": (
+        {"requests": 1, "ask_share": 2 / 3, "decision": "calibrated", "constrained": True},
+        None,
+        "two in three no-call records ask for a missing value (not one in two), calibrated, constrained",
+    ),
 }
 _CALIBRATED = {"decision": "calibrated"}
 #: name -> (the variant it trains exactly as, what its evaluation changes, what it tests): the same data,

@@ -103,6 +103,13 @@ class QuickstartConfig(BaseModel):
         description="Share of irrelevance and missing_param records in the short run's training set (the "
         "generator's default mix has 0.22); the test set keeps the default mix.",
     )
+    ask_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Of those no-call records, the share that ask for a missing value (missing_param); the "
+        "rest are irrelevance. 0.5 is the generator's default split.",
+    )
     requests: int = Field(
         default=1,
         ge=1,
@@ -261,7 +268,7 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
         per_record = 340 + 85 * (config.requests - 1)
         wanted = max(200, int(steps * tokens_per_step / per_record * 1.1))
         train_options = {
-            "mix": _no_call_mix(config.no_call_share),
+            "mix": _no_call_mix(config.no_call_share, config.ask_share),
             "requests": config.requests,
             "pairs": config.pairs,
         }
@@ -301,14 +308,20 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
     return held, groups, steps
 
 
-def _no_call_mix(share: float) -> dict[str, float]:
-    """The generator's default mix with ``share`` for the categories where no call is right."""
+def _no_call_mix(share: float, ask_share: float = 0.5) -> dict[str, float]:
+    """The generator's default mix with ``share`` for the categories where no call is right, of which
+    ``ask_share`` asks for a missing value and the rest is irrelevance.
+
+    Example:
+        >>> mix = _no_call_mix(0.3, 2 / 3)
+        >>> round(mix["missing_param"], 3), round(mix["irrelevance"], 3)
+        (0.2, 0.1)
+    """
     from fncall_data.generate import DEFAULT_MIX
 
-    no_call = ("irrelevance", "missing_param")
+    no_call = {"missing_param": share * ask_share, "irrelevance": share * (1 - ask_share)}
     calls = sum(v for k, v in DEFAULT_MIX.items() if k not in no_call)
-    quiet = sum(DEFAULT_MIX[k] for k in no_call)
-    return {k: v * (share / quiet if k in no_call else (1 - share) / calls) for k, v in DEFAULT_MIX.items()}
+    return {k: no_call[k] if k in no_call else v * (1 - share) / calls for k, v in DEFAULT_MIX.items()}
 
 
 def _calls_only(line: str) -> str:

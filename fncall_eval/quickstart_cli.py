@@ -96,6 +96,13 @@ _D = {name: field.default for name, field in QuickstartConfig.model_fields.items
     help="Share of irrelevance and missing_param records in the short run's training set.",
 )
 @click.option(
+    "--ask-share",
+    type=float,
+    default=_D["ask_share"],
+    show_default=True,
+    help="Of those no-call records, the share that ask for a missing value (the rest: irrelevance).",
+)
+@click.option(
     "--requests",
     type=int,
     default=_D["requests"],

@@ -166,6 +166,26 @@ def test_stacked_training_records_keep_every_request_and_the_test_set_keeps_one(
         assert sum(m["role"] == "user" for m in json.loads(line)["messages"]) <= 2
 
 
+def test_the_ask_share_splits_the_no_call_records_and_the_test_set_keeps_its_mix(tmp_path: Path) -> None:
+    counts = {}
+    for share in (0.5, 0.8):
+        config = QuickstartConfig(output_dir=tmp_path / str(share), model="tiny", steps=20, ask_share=share)
+        _data(config, lambda stage, text: None)
+        train = [json.loads(line)["category"] for line in (config.output_dir / "data" / "train.jsonl").open()]
+        asks, irrelevant = train.count("missing_param"), train.count("irrelevance")
+        counts[share] = asks / (asks + irrelevant)
+        assert (asks + irrelevant) / len(train) == pytest.approx(0.3, abs=0.06)
+    assert counts[0.5] == pytest.approx(0.5, abs=0.12)
+    assert counts[0.8] == pytest.approx(0.8, abs=0.1)
+    # the test set is drawn from the generator's own mix whatever the training split: the held-out tools'
+    # records are the same (those of the training tools leave out queries the training set asks)
+    held = [
+        [line for line in (tmp_path / str(s) / "data" / "test.jsonl").open() if '"id": "heldout-' in line]
+        for s in (0.5, 0.8)
+    ]
+    assert held[0] and held[0] == held[1]
+
+
 def test_a_calibrated_decision_is_chosen_on_validation_records_and_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
