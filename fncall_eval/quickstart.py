@@ -273,7 +273,10 @@ def _data(config: QuickstartConfig, say: Notify) -> tuple[list[str], dict[str, s
             "pairs": config.pairs,
         }
     train_path, test_path, groups_path = folder / "train.jsonl", folder / "test.jsonl", folder / "groups.json"
-    if not (train_path.is_file() and test_path.is_file() and groups_path.is_file()):
+    if train_path.is_file() and test_path.is_file() and groups_path.is_file():
+        say("data", f"{folder} is an earlier run's: reused as it is, whatever the data options now "
+                    "(another --output-dir, or that folder removed, generates them again)")  # fmt: skip
+    else:
         folder.mkdir(parents=True, exist_ok=True)
         options: dict[str, Any] = {"reasoning": config.reasoning}
         train = generate(
@@ -382,7 +385,10 @@ def _train(config: QuickstartConfig, steps: int, say: Notify) -> dict[str, Any]:
 
     folder = config.output_dir / "train"
     manifest = folder / MANIFEST
-    if not (manifest.is_file() and (folder / "adapter" / "adapter_config.json").is_file()):
+    if manifest.is_file() and (folder / "adapter" / "adapter_config.json").is_file():
+        say("train", f"{folder} holds an earlier run's adapter: reused as it is, whatever the training "
+                     "options now (another --output-dir, or that folder removed, trains again)")  # fmt: skip
+    else:
         data = config.output_dir / "data" / "train.jsonl"
         common: dict[str, Any] = {"recipe": "default", "model": config.model, "data": data,
                                   "output_dir": folder, "seed": config.seed}  # fmt: skip

@@ -73,6 +73,9 @@ def test_quickstart_on_the_tiny_model(tmp_path: Path, monkeypatch: pytest.Monkey
     )  # fmt: skip
     assert again.exit_code == 0, again.output
     assert "step 1/" not in again.output and "held-out tools" in again.output
+    # and says that it reused them, so that options changed since are not silently ignored
+    assert f"data: {out / 'data'} is an earlier run's: reused" in again.output
+    assert f"train: {out / 'train'} holds an earlier run's adapter: reused" in again.output
 
 
 # What fncall itself writes on the screen: progress lines, the tables, their titles and the last line.
