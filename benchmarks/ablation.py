@@ -21,7 +21,9 @@ Writes ``<out>/ablation.json`` and prints a Markdown table; docs/data.md quotes 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +36,7 @@ from fncall_eval.quickstart import (
     _data,
     _evaluate,
     _first_user,
+    _held_out,
     _train,
     _user_turns,
 )
@@ -70,6 +73,36 @@ def _opener(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+@functools.cache
+def _training_pool() -> dict[str, Any]:
+    """The catalog's training tools by name (the quickstart's held-out tools left out, at its defaults)."""
+    from fncall_data.generate import catalog_specs
+
+    defaults = QuickstartConfig()
+    specs = catalog_specs()
+    held = set(_held_out(specs, defaults.held_out_tools, defaults.seed))
+    return {s.name: s for s in specs if s.name not in held}
+
+
+def _tool_requests(record: dict[str, Any]) -> dict[str, Any]:
+    """Small-talk irrelevance records turned into requests for a tool the list does not offer (from a
+    domain none of the offered tools is in), the kind the decision finds hard; the rest as they are."""
+    from fncall_data.generate.builders import irrelevant_exchange
+
+    last = record["messages"][-1]
+    if record["category"] != "irrelevance" or "tool" in (last.get("content") or ""):
+        return record
+    pool = _training_pool()
+    offered = [pool[t["name"]] for t in record["tools"]]
+    for attempt in range(100):  # the exchange is a tool request three times in five
+        rng = random.Random(f"{record['id']}/{attempt}")
+        exchange = irrelevant_exchange(offered, list(pool.values()), rng, reasoning=False)
+        if "tool" in exchange[1]["content"]:
+            record["messages"][-2:] = exchange
+            break
+    return record
+
+
 #: name -> (QuickstartConfig changes, a transform of each training record or None, what it tests): the
 #: variants that train an adapter of their own
 _TRAINED: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
@@ -94,6 +127,11 @@ _TRAINED: dict[str, tuple[dict[str, Any], Transform | None, str]] = {
         {"requests": 1, "lora_layers": 9, "decision": "calibrated"},
         None,
         "lora-9 for the steps its cheaper step buys in the baseline's time (1.36 times), calibrated",
+    ),
+    "tool-requests+calibrated+constrained": (
+        {"requests": 1, "decision": "calibrated", "constrained": True},
+        _tool_requests,
+        "every irrelevance record asks for a tool the list lacks (no small talk), calibrated, constrained",
     ),
     "asks-2x+calibrated+constrained": (
         {"requests": 1, "ask_share": 2 / 3, "decision": "calibrated", "constrained": True},
@@ -141,14 +179,13 @@ STEP_FACTOR = {"lora-9x1.36+calibrated": 1.36}
 
 
 def _prepare(train: Path, test: Path, transform: Transform | None, say: Callable[[str, str], None]) -> None:
-    """Drop training records that ask a test question (the shared test set may not be this variant's
-    own), then apply the variant's transform; the file as generated stays beside it."""
+    """Apply the variant's transform, then drop training records that ask a test question (the shared
+    test set may not be this variant's own); the file as generated stays beside it."""
     asked = {_first_user(json.loads(line)) for line in test.read_text(encoding="utf-8").splitlines()}
     lines = train.read_text(encoding="utf-8").splitlines()
     shutil.copy(train, train.with_suffix(".generated.jsonl"))
-    records = [r for r in map(json.loads, lines) if asked.isdisjoint(_user_turns(r))]
-    if transform is not None:
-        records = [transform(record) for record in records]
+    records = [transform(r) if transform is not None else r for r in map(json.loads, lines)]
+    records = [r for r in records if asked.isdisjoint(_user_turns(r))]  # what a transform asks as well
     train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     say("data", f"{len(records)} training records after {len(lines) - len(records)} that ask a test question")
 
