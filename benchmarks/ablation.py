@@ -56,6 +56,12 @@ KIND_ORDER = ("single call", "parallel", "no call", "missing value")
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _declines_a_tool(reply: str) -> bool:
+    """Whether an irrelevance reply declines a request for a tool the list lacks (the generator's
+    wordings all name the tools), rather than answering small talk."""
+    return "tool" in reply
+
+
 def _opener(record: dict[str, Any]) -> dict[str, Any]:
     """No-call replies that open the same short way ("I ..."), so that the first token is the decision."""
     if record["category"] not in ("irrelevance", "missing_param"):
@@ -65,7 +71,7 @@ def _opener(record: dict[str, Any]) -> dict[str, Any]:
     if record["category"] == "missing_param":
         keep = text.startswith(("I ", "I'"))  # "I can do that, but ..." keeps its capital
         last["content"] = "I need one more detail: " + (text if keep else text[0].lower() + text[1:])
-    elif "tool" in text:  # a request for a tool the list does not have
+    elif _declines_a_tool(text):  # a request for a tool the list does not have
         names = ", ".join(t["name"] for t in record["tools"])
         last["content"] = f"I can't do that with the tools I have ({names})."
     else:  # small talk, answered without a tool
@@ -90,14 +96,14 @@ def _tool_requests(record: dict[str, Any]) -> dict[str, Any]:
     from fncall_data.generate.builders import irrelevant_exchange
 
     last = record["messages"][-1]
-    if record["category"] != "irrelevance" or "tool" in (last.get("content") or ""):
+    if record["category"] != "irrelevance" or _declines_a_tool(last.get("content") or ""):
         return record
     pool = _training_pool()
     offered = [pool[t["name"]] for t in record["tools"]]
     for attempt in range(100):  # the exchange is a tool request three times in five
         rng = random.Random(f"{record['id']}/{attempt}")
         exchange = irrelevant_exchange(offered, list(pool.values()), rng, reasoning=False)
-        if "tool" in exchange[1]["content"]:
+        if _declines_a_tool(exchange[1]["content"]):
             record["messages"][-2:] = exchange
             break
     return record
